@@ -39,11 +39,33 @@ type builder struct {
 	make func(g *Globals) *cobra.Command
 }
 
-var builders []builder
+var (
+	builders []builder
+	subs     = map[string][]builder{}
+)
+
+// groups are the parent commands whose subcommands live in several files
+// (`playbook lint` beside `playbook run`). A file adds one with registerSub.
+var groups = map[string]string{
+	"playbook":   "Lint, format, test and run playbooks",
+	"runs":       "List, inspect, approve, reject, cancel and retry playbook runs",
+	"plugin":     "Install, list, describe and remove action plugins",
+	"connection": "Manage an organisation's named connections to devices and services",
+	"indicator":  "Add and import community indicators",
+	"admin":      "Administer organisations, users and sharing groups",
+}
 
 // register adds a top-level subcommand. It is called from init functions.
 func register(name string, make func(g *Globals) *cobra.Command) {
 	builders = append(builders, builder{name: name, make: make})
+}
+
+// registerSub adds a subcommand under one of the groups. It is called from init functions.
+func registerSub(group string, make func(g *Globals) *cobra.Command) {
+	if _, ok := groups[group]; !ok {
+		panic("cli: unknown command group " + group)
+	}
+	subs[group] = append(subs[group], builder{name: group, make: make})
 }
 
 // usageError marks a command line that cannot be run as written (exit status 2). Every
@@ -98,6 +120,19 @@ func NewRoot(stdout, stderr io.Writer) (*cobra.Command, *Globals) {
 	sort.Slice(bs, func(i, j int) bool { return bs[i].name < bs[j].name })
 	for _, b := range bs {
 		root.AddCommand(b.make(g))
+	}
+	names := make([]string, 0, len(subs))
+	for name := range subs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		parent := &cobra.Command{Use: name, Short: groups[name], Args: Args(cobra.NoArgs),
+			RunE: func(cmd *cobra.Command, _ []string) error { return UsageError(fmt.Errorf("%s: name a subcommand (see rampart %s --help)", name, name)) }}
+		for _, b := range subs[name] {
+			parent.AddCommand(b.make(g))
+		}
+		root.AddCommand(parent)
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return UsageError(err) })
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
