@@ -121,6 +121,8 @@ type Step struct {
 	Timeout time.Duration // 0: the engine's default
 	Retry   Retry         // defaults applied by Compile
 	OnError OnError
+
+	check stepCheck // what the Options checks need of the source
 }
 
 // Approval is a person's decision.
