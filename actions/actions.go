@@ -85,6 +85,8 @@ type Spec struct {
 	OutputSchema []byte `json:"output_schema"` // JSON Schema of the output
 	Idempotent   bool   `json:"idempotent"`
 	Batch        bool   `json:"batch"` // takes many values in one call
+	// NeedsConnection: a step using the action must name a connection of the plugin.
+	NeedsConnection bool `json:"needs_connection,omitempty"`
 }
 
 // Catalog finds the actions that are installed and built in.
