@@ -32,8 +32,11 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Regenerates actions/actionv1 from action.proto: needs protoc (apt protobuf-compiler) and
+# go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+# go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.0
 proto:
-	$(GO) generate ./actions/...
+	PATH="$$PATH:$$($(GO) env GOPATH)/bin" $(GO) generate ./actions/...
 
 clean:
 	rm -rf $(BIN)

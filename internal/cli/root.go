@@ -128,7 +128,9 @@ func NewRoot(stdout, stderr io.Writer) (*cobra.Command, *Globals) {
 	sort.Strings(names)
 	for _, name := range names {
 		parent := &cobra.Command{Use: name, Short: groups[name], Args: Args(cobra.NoArgs),
-			RunE: func(cmd *cobra.Command, _ []string) error { return UsageError(fmt.Errorf("%s: name a subcommand (see rampart %s --help)", name, name)) }}
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return UsageError(fmt.Errorf("%s: name a subcommand (see rampart %s --help)", name, name))
+			}}
 		for _, b := range subs[name] {
 			parent.AddCommand(b.make(g))
 		}
