@@ -47,7 +47,7 @@ const DeadlockDetectionTimeout = 5 * time.Second
 // Pollers per queue. The SDK's default, 2, splits the workflow pollers between the sticky
 // queue and the workflow queue, and each poll that gets a task waits for the server to record
 // it started: at a few dozen new runs a second the first workflow tasks queue for seconds
-// (docs/perf-e2e.md).
+// (docs/performance.md).
 const (
 	workflowPollers = 8
 	actionPollers   = 4

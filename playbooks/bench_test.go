@@ -8,7 +8,7 @@ import (
 	"github.com/expr-lang/expr"
 )
 
-// The benchmarks of docs/perf-playbooks.md. Reproduce with:
+// The benchmarks of docs/performance.md. Reproduce with:
 //   go test ./playbooks -run '^$' -bench . -benchmem -count 1
 
 const benchCondition = `indicator.confidence >= 70 && indicator.tlp != "red" && !("benign" in indicator.tags) && indicator.type == "ipv4"`

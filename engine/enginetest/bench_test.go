@@ -21,7 +21,7 @@ import (
 	"github.com/rampartsec/rampart/playbooks"
 )
 
-// The benchmarks of docs/perf-engine.md. One server process (the embedded server on a data
+// The benchmarks of docs/performance.md. One server process (the embedded server on a data
 // directory, as `rampart serve` runs it) serves both; the worker and the client are in the
 // test process:
 //

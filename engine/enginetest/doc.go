@@ -2,5 +2,5 @@
 // deduplicating, listing, approving and retrying runs, a restart of server and worker on the
 // same data directory while runs wait, the recording of the histories the engine's replay
 // test uses (go test ./engine/enginetest -run TestRecordHistories -update), and the
-// benchmarks of docs/perf-engine.md.
+// benchmarks of docs/performance.md.
 package enginetest

@@ -29,7 +29,7 @@ func benchInputs(n, offset int) []intel.Input {
 }
 
 // BenchmarkBulkCreate measures BulkCreate with 10,000 indicators per call (the API's
-// maximum); the indicators/s metric is the figure of docs/perf-intel.md.
+// maximum); the indicators/s metric is the figure of docs/performance.md.
 func BenchmarkBulkCreate(b *testing.B) {
 	s, _ := newTestStore(b)
 	c := newCommunity(b, s)
