@@ -213,7 +213,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (tcl
 		}
 		addr = dev.Address()
 	}
-	c, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns, Logger: log})
+	c, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns, TLS: cfg.Temporal.ClientTLS(), Logger: log})
 	if err != nil {
 		if dev != nil {
 			dev.Stop()

@@ -56,7 +56,7 @@ func RunWorker(ctx context.Context, opts WorkerOptions) error {
 	if err := installBundled(ctx, m, cfg.Plugins.Dir, log); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
-	tc, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns, Logger: log})
+	tc, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns, TLS: cfg.Temporal.ClientTLS(), Logger: log})
 	if err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rampartsec/rampart/engine/temporalconn"
 )
 
 // Config is everything `rampart serve` and `rampart worker` read at start.
@@ -39,12 +41,35 @@ type Config struct {
 // Temporal says which Temporal server runs the playbooks.
 type Temporal struct {
 	// Address of an external Temporal frontend (host:port). Empty: the embedded server.
-	Address   string `yaml:"address"`
-	Namespace string `yaml:"namespace"`
+	Address   string      `yaml:"address"`
+	Namespace string      `yaml:"namespace"`
+	TLS       TemporalTLS `yaml:"tls"` // how to reach an external cluster over TLS
 }
+
+// TemporalTLS is TLS to an external cluster. Setting any file (or enabled) turns it on; the
+// embedded server listens on 127.0.0.1 in plaintext and takes none of it.
+type TemporalTLS struct {
+	Enabled    bool   `yaml:"enabled"`     // TLS with the system's roots, when no CA file is given
+	CAFile     string `yaml:"ca_file"`     // PEM bundle that signs the server's certificate
+	CertFile   string `yaml:"cert_file"`   // client certificate, for mutual TLS
+	KeyFile    string `yaml:"key_file"`    // its key
+	ServerName string `yaml:"server_name"` // the name checked in the server's certificate
+}
+
+// On reports whether TLS is asked for.
+func (t TemporalTLS) On() bool { return t != TemporalTLS{} }
 
 // Embedded reports whether the in-process Temporal server is used.
 func (t Temporal) Embedded() bool { return t.Address == "" }
+
+// ClientTLS is the TLS the client dials an external cluster with: nil for plaintext (and
+// always for the embedded server).
+func (t Temporal) ClientTLS() *temporalconn.TLS {
+	if t.Embedded() || !t.TLS.On() {
+		return nil
+	}
+	return &temporalconn.TLS{CAFile: t.TLS.CAFile, CertFile: t.TLS.CertFile, KeyFile: t.TLS.KeyFile, ServerName: t.TLS.ServerName}
+}
 
 // API bounds the HTTP server.
 type API struct {
@@ -91,6 +116,18 @@ var envVars = []struct {
 	{"RAMPART_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"RAMPART_TEMPORAL_ADDRESS", func(c *Config, v string) error { c.Temporal.Address = v; return nil }},
 	{"RAMPART_TEMPORAL_NAMESPACE", func(c *Config, v string) error { c.Temporal.Namespace = v; return nil }},
+	{"RAMPART_TEMPORAL_TLS", func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("want true or false: %w", err)
+		}
+		c.Temporal.TLS.Enabled = b
+		return nil
+	}},
+	{"RAMPART_TEMPORAL_TLS_CA_FILE", func(c *Config, v string) error { c.Temporal.TLS.CAFile = v; return nil }},
+	{"RAMPART_TEMPORAL_TLS_CERT_FILE", func(c *Config, v string) error { c.Temporal.TLS.CertFile = v; return nil }},
+	{"RAMPART_TEMPORAL_TLS_KEY_FILE", func(c *Config, v string) error { c.Temporal.TLS.KeyFile = v; return nil }},
+	{"RAMPART_TEMPORAL_TLS_SERVER_NAME", func(c *Config, v string) error { c.Temporal.TLS.ServerName = v; return nil }},
 	{"RAMPART_DEMO_PLAYBOOKS", func(c *Config, v string) error { c.DemoPlaybooks = v; return nil }},
 	{"RAMPART_PLUGINS_DIR", func(c *Config, v string) error { c.Plugins.Dir = v; return nil }},
 	{"RAMPART_MAX_BODY_BYTES", func(c *Config, v string) error {
@@ -174,6 +211,14 @@ func (c Config) Validate() error {
 	}
 	if c.Temporal.Namespace == "" {
 		errs = append(errs, errors.New("temporal.namespace must not be empty"))
+	}
+	if tl := c.Temporal.TLS; tl.On() {
+		if c.Temporal.Embedded() {
+			errs = append(errs, errors.New("temporal.tls: TLS is for an external cluster; set temporal.address too, or remove temporal.tls"))
+		}
+		if (tl.CertFile == "") != (tl.KeyFile == "") {
+			errs = append(errs, errors.New("temporal.tls: a client certificate needs both cert_file and key_file"))
+		}
 	}
 	if c.API.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("api.max_body_bytes %d: want at least 1024", c.API.MaxBodyBytes))

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampartsec/rampart/engine/temporalconn"
 )
 
 func TestLoadPrecedence(t *testing.T) {
@@ -79,6 +81,10 @@ func TestLoadErrors(t *testing.T) {
 		{"bad env bool", "", map[string]string{"RAMPART_DEMO": "maybe"}, "RAMPART_DEMO"},
 		{"bad env number", "", map[string]string{"RAMPART_MAX_BODY_BYTES": "lots"}, "RAMPART_MAX_BODY_BYTES"},
 		{"bad level", "", map[string]string{"RAMPART_LOG_LEVEL": "loud"}, "log_level"},
+		{"tls without an address", write("tls.yaml", "temporal:\n  tls:\n    ca_file: /ca.pem\n"), nil, "set temporal.address too"},
+		{"tls cert without key", "", map[string]string{"RAMPART_TEMPORAL_ADDRESS": "t:7233", "RAMPART_TEMPORAL_TLS_CERT_FILE": "/c.pem"}, "both cert_file and key_file"},
+		{"bad tls bool", "", map[string]string{"RAMPART_TEMPORAL_TLS": "sometimes"}, "RAMPART_TEMPORAL_TLS"},
+		{"unknown tls key", write("tlskey.yaml", "temporal:\n  address: t:1\n  tls:\n    ca: x\n"), nil, "line 4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,5 +107,39 @@ func TestEmptyFileKeepsDefaults(t *testing.T) {
 	}
 	if c != Default() {
 		t.Fatalf("got %+v, want defaults", c)
+	}
+}
+
+func TestTemporalTLS(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "rampart.yaml")
+	body := "temporal:\n  address: temporal.isac.example:7233\n  tls:\n    ca_file: /etc/ca.pem\n    server_name: temporal.internal\n"
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		path string
+		env  map[string]string
+		want *temporalconn.TLS // nil: plaintext
+	}{
+		{"default: embedded, plaintext", "", nil, nil},
+		{"external without tls: plaintext", "", map[string]string{"RAMPART_TEMPORAL_ADDRESS": "t:7233"}, nil},
+		{"file", file, nil, &temporalconn.TLS{CAFile: "/etc/ca.pem", ServerName: "temporal.internal"}},
+		{"env adds a client certificate", file, map[string]string{"RAMPART_TEMPORAL_TLS_CERT_FILE": "/c.pem", "RAMPART_TEMPORAL_TLS_KEY_FILE": "/c.key"},
+			&temporalconn.TLS{CAFile: "/etc/ca.pem", CertFile: "/c.pem", KeyFile: "/c.key", ServerName: "temporal.internal"}},
+		{"enabled alone: system roots", "", map[string]string{"RAMPART_TEMPORAL_ADDRESS": "t:7233", "RAMPART_TEMPORAL_TLS": "true"}, &temporalconn.TLS{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(tt.path, func(k string) string { return tt.env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.Temporal.ClientTLS()
+			if (got == nil) != (tt.want == nil) || (got != nil && *got != *tt.want) {
+				t.Fatalf("ClientTLS() = %+v, want %+v", got, tt.want)
+			}
+		})
 	}
 }
