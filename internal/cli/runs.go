@@ -86,6 +86,18 @@ func connectEngine(ctx context.Context, cmd *cobra.Command, g *Globals, org stri
 	return conn, nil
 }
 
+// withEngine runs fn with the command's context and a client of the engine (connectEngine
+// without an org: no action worker), and closes the connection after it.
+func withEngine(cmd *cobra.Command, g *Globals, fn func(ctx context.Context, c *engine.Client) error) error {
+	ctx := cmd.Context()
+	conn, err := connectEngine(ctx, cmd, g, "")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return fn(ctx, conn.client)
+}
+
 // cliExecutor runs the built-in core/* actions; plugin actions need `rampart serve`.
 func cliExecutor() actions.Executor {
 	b := core.New(slog.New(slog.DiscardHandler), httpx.Options{})
@@ -112,25 +124,21 @@ func init() {
 			Short: "List playbook runs, newest first",
 			Args:  Args(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				ctx := cmd.Context()
-				conn, err := connectEngine(ctx, cmd, g, "")
-				if err != nil {
-					return err
-				}
-				defer conn.Close()
-				runs, _, err := conn.client.List(ctx, f, nil)
-				if err != nil {
-					return err
-				}
-				if g.Format == "json" {
-					return writeJSON(g.Stdout, runs)
-				}
-				tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "RUN\tSTATUS\tTRIGGER\tSTARTED\tENDED")
-				for _, r := range runs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(r.Trigger), r.StartedAt, dash(r.EndedAt))
-				}
-				return tw.Flush()
+				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
+					runs, _, err := c.List(ctx, f, nil)
+					if err != nil {
+						return err
+					}
+					if g.Format == "json" {
+						return writeJSON(g.Stdout, runs)
+					}
+					tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "RUN\tSTATUS\tTRIGGER\tSTARTED\tENDED")
+					for _, r := range runs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(r.Trigger), r.StartedAt, dash(r.EndedAt))
+					}
+					return tw.Flush()
+				})
 			},
 		}
 		fl := cmd.Flags()
@@ -147,21 +155,17 @@ func init() {
 			Short: "Show a run's record: every step's status, input, output, error, attempts and times",
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ctx := cmd.Context()
-				conn, err := connectEngine(ctx, cmd, g, "")
-				if err != nil {
-					return err
-				}
-				defer conn.Close()
-				r, err := conn.client.Get(ctx, args[0])
-				if err != nil {
-					return err
-				}
-				if g.Format == "json" {
-					return writeJSON(g.Stdout, r)
-				}
-				printRun(g.Stdout, r)
-				return nil
+				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
+					r, err := c.Get(ctx, args[0])
+					if err != nil {
+						return err
+					}
+					if g.Format == "json" {
+						return writeJSON(g.Stdout, r)
+					}
+					printRun(g.Stdout, r)
+					return nil
+				})
 			},
 		}
 	})
@@ -181,22 +185,18 @@ func init() {
 					if by == "" || org == "" {
 						return UsageError(fmt.Errorf("%s: --as USER and --org ORG are required: who decides", verb))
 					}
-					ctx := cmd.Context()
-					conn, err := connectEngine(ctx, cmd, g, "")
-					if err != nil {
-						return err
-					}
-					defer conn.Close()
-					ar, err := conn.client.Decide(ctx, args[0], engine.Decision{StepID: args[1], Approve: approve,
-						By: by, Roles: roles, Org: org, Comment: comment})
-					if err != nil {
-						return err
-					}
-					if g.Format == "json" {
-						return writeJSON(g.Stdout, ar)
-					}
-					fmt.Fprintf(g.Stdout, "step %s of %s %s by %s\n", args[1], args[0], ar.Decision, ar.By)
-					return nil
+					return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
+						ar, err := c.Decide(ctx, args[0], engine.Decision{StepID: args[1], Approve: approve,
+							By: by, Roles: roles, Org: org, Comment: comment})
+						if err != nil {
+							return err
+						}
+						if g.Format == "json" {
+							return writeJSON(g.Stdout, ar)
+						}
+						fmt.Fprintf(g.Stdout, "step %s of %s %s by %s\n", args[1], args[0], ar.Decision, ar.By)
+						return nil
+					})
 				},
 			}
 			fl := cmd.Flags()
@@ -215,17 +215,13 @@ func init() {
 			Short: "Cancel a run: steps in flight are cancelled and it ends cancelled",
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ctx := cmd.Context()
-				conn, err := connectEngine(ctx, cmd, g, "")
-				if err != nil {
-					return err
-				}
-				defer conn.Close()
-				if err := conn.client.Cancel(ctx, args[0]); err != nil {
-					return err
-				}
-				fmt.Fprintf(g.Stdout, "cancel requested for %s\n", args[0])
-				return nil
+				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
+					if err := c.Cancel(ctx, args[0]); err != nil {
+						return err
+					}
+					fmt.Fprintf(g.Stdout, "cancel requested for %s\n", args[0])
+					return nil
+				})
 			},
 		}
 	})
@@ -236,18 +232,14 @@ func init() {
 			Short: "Run an ended run again from a step, reusing the outputs of the steps before it",
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				ctx := cmd.Context()
-				conn, err := connectEngine(ctx, cmd, g, "")
-				if err != nil {
-					return err
-				}
-				defer conn.Close()
-				id, err := conn.client.Retry(ctx, args[0], from)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(g.Stdout, "started %s\n", id)
-				return nil
+				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
+					id, err := c.Retry(ctx, args[0], from)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(g.Stdout, "started %s\n", id)
+					return nil
+				})
 			},
 		}
 		cmd.Flags().StringVar(&from, "from", "", "the top-level step to run again from (default: the first that failed)")

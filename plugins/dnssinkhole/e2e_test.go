@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,20 +9,14 @@ import (
 
 	"github.com/rampartsec/rampart/actions"
 	"github.com/rampartsec/rampart/actions/manager"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 // TestThroughTheManager installs this binary as the dnssinkhole plugin and sinkholes a name
 // into an RPZ file through the manager.
 func TestThroughTheManager(t *testing.T) {
 	ctx := context.Background()
-	m, err := manager.Open(ctx, t.TempDir(), manager.Options{PluginOutput: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if _, err := m.Install(ctx, os.Args[0]); err != nil {
-		t.Fatal(err)
-	}
+	m, _ := plugintest.InstallSelf(t, t.TempDir())
 	zone := filepath.Join(t.TempDir(), "rpz.zone")
 	if _, err := m.AddConnection(ctx, manager.NewConnection{Org: "acme", Name: "dns", Plugin: "dnssinkhole", Backend: "rpz",
 		Config: map[string]any{"zone_file": zone, "answer": "nxdomain"}}); err != nil {

@@ -55,15 +55,15 @@ func (*sinkhole) Describe() sdk.Description {
 		Backends: []sdk.Backend{
 			{Name: "rpz", Description: "a Response Policy Zone file (BIND, Unbound, PowerDNS) and a reload command", ConnectionSchema: rpzSchema},
 			{Name: "pihole", Description: "Pi-hole v6 deny lists through its REST API", ConnectionSchema: piholeSchema},
-			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: webhookSchema},
+			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: pluginutil.WebhookSchema},
 		},
 		Actions: []sdk.Action{
 			{Name: "sinkhole", Description: "Sinkhole names (a batch in one call); again refreshes the expiry.",
-				Input: sinkholeInput, Output: countOutput("sinkholed"), Idempotent: true, Batch: true, NeedsConnection: true},
+				Input: sinkholeInput, Output: pluginutil.CountOutput("sinkholed", ""), Idempotent: true, Batch: true, NeedsConnection: true},
 			{Name: "release", Description: "Stop sinkholing names.",
-				Input: releaseInput, Output: countOutput("released"), Idempotent: true, Batch: true, NeedsConnection: true},
+				Input: releaseInput, Output: pluginutil.CountOutput("released", ""), Idempotent: true, Batch: true, NeedsConnection: true},
 			{Name: "list", Description: "List sinkholed names with their expiry.",
-				Input: `{"type":"object","additionalProperties":false}`, Output: listOutput, Idempotent: true, NeedsConnection: true},
+				Input: pluginutil.NoInput, Output: pluginutil.ListOutput(entrySchema), Idempotent: true, NeedsConnection: true},
 		},
 	}
 }
@@ -77,15 +77,9 @@ const sinkholeInput = `{"type":"object","required":["domains"],"additionalProper
 const releaseInput = `{"type":"object","required":["domains"],"additionalProperties":false,"properties":{
   "domains":{"type":"array","minItems":1,"items":{"type":"string"}}}}`
 
-func countOutput(field string) string {
-	return `{"type":"object","required":["` + field + `","requested"],"properties":{
-  "` + field + `":{"type":"integer","minimum":0},"requested":{"type":"integer","minimum":0}}}`
-}
-
-const listOutput = `{"type":"object","required":["entries","count"],"properties":{
-  "count":{"type":"integer"},
-  "entries":{"type":"array","items":{"type":"object","required":["domain"],"properties":{
-    "domain":{"type":"string"},"subdomains":{"type":"boolean"},"expires":{"type":"string","format":"date-time"},"comment":{"type":"string"}}}}}}`
+// entrySchema is the schema of one entry in the answer of list.
+const entrySchema = `{"type":"object","required":["domain"],"properties":{
+  "domain":{"type":"string"},"subdomains":{"type":"boolean"},"expires":{"type":"string","format":"date-time"},"comment":{"type":"string"}}}`
 
 func (s *sinkhole) Execute(ctx context.Context, call sdk.Call) (map[string]any, error) {
 	b, err := newBackend(call.Backend, call.Connection, call.IdempotencyKey)
@@ -145,14 +139,8 @@ func (s *sinkhole) Execute(ctx context.Context, call sdk.Call) (map[string]any, 
 		if err != nil {
 			return nil, err
 		}
-		if es == nil {
-			es = []entry{}
-		}
 		sort.Slice(es, func(i, j int) bool { return es[i].Domain < es[j].Domain })
-		return sdk.Encode(struct {
-			Count   int     `json:"count"`
-			Entries []entry `json:"entries"`
-		}{len(es), es})
+		return pluginutil.ListResult(es)
 	}
 	return nil, sdk.Errorf(sdk.CodeUnknownAction, false, "dnssinkhole has no action %q", call.Action)
 }

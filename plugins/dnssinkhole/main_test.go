@@ -1,18 +1,11 @@
 package main
 
 import (
-	"os"
 	"testing"
 
-	"github.com/rampartsec/rampart/actions/sdk"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
-// Launched by the plugin manager (go-plugin sets the magic cookie), the test binary serves
-// the plugin itself, so the end-to-end test installs and runs the real thing.
-func TestMain(m *testing.M) {
-	if os.Getenv(sdk.Handshake.MagicCookieKey) == sdk.Handshake.MagicCookieValue {
-		sdk.Serve(&sinkhole{})
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+// TestMain lets the test binary serve the plugin when the plugin manager launches it, so
+// the end-to-end test installs and runs the real thing.
+func TestMain(m *testing.M) { plugintest.Main(m, &sinkhole{}) }

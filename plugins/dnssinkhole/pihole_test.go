@@ -12,15 +12,10 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/actions/sdk"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 func init() { retryWaitMin = 5 * time.Millisecond }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
 
 // fakePihole answers as the Pi-hole v6 API documents (/api/docs): sessions from POST
 // /api/auth, X-FTL-SID on every other call, errors as {"error": {key, message, hint}}.
@@ -38,7 +33,7 @@ func (f *fakePihole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if f.failNext > 0 {
 		f.failNext--
-		writeJSON(w, 503, map[string]any{"error": map[string]any{"key": "database_unavailable", "message": "FTL is starting", "hint": nil}, "took": 0.001})
+		plugintest.WriteJSON(w, 503, map[string]any{"error": map[string]any{"key": "database_unavailable", "message": "FTL is starting", "hint": nil}, "took": 0.001})
 		return
 	}
 	if r.URL.Path == "/api/auth" && r.Method == http.MethodPost {
@@ -47,17 +42,17 @@ func (f *fakePihole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		json.NewDecoder(r.Body).Decode(&in)
 		if in.Password != f.password {
-			writeJSON(w, 401, map[string]any{"session": map[string]any{"valid": false, "totp": false, "sid": nil, "validity": -1, "message": "password incorrect"}, "took": 0.001})
+			plugintest.WriteJSON(w, 401, map[string]any{"session": map[string]any{"valid": false, "totp": false, "sid": nil, "validity": -1, "message": "password incorrect"}, "took": 0.001})
 			return
 		}
 		sid := "sid-" + time.Now().Format("150405.000000000")
 		f.sessions[sid] = true
-		writeJSON(w, 200, map[string]any{"session": map[string]any{"valid": true, "totp": false, "sid": sid, "csrf": "csrf", "validity": 1800, "message": "password correct"}, "took": 0.01})
+		plugintest.WriteJSON(w, 200, map[string]any{"session": map[string]any{"valid": true, "totp": false, "sid": sid, "csrf": "csrf", "validity": 1800, "message": "password correct"}, "took": 0.01})
 		return
 	}
 	sid := r.Header.Get("X-FTL-SID")
 	if !f.sessions[sid] {
-		writeJSON(w, 401, map[string]any{"error": map[string]any{"key": "unauthorized", "message": "Unauthorized", "hint": nil}, "took": 0.001})
+		plugintest.WriteJSON(w, 401, map[string]any{"error": map[string]any{"key": "unauthorized", "message": "Unauthorized", "hint": nil}, "took": 0.001})
 		return
 	}
 	if r.URL.Path == "/api/auth" && r.Method == http.MethodDelete {
@@ -68,13 +63,13 @@ func (f *fakePihole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/api/domains/deny/")
 	if !ok {
-		writeJSON(w, 404, map[string]any{"error": map[string]any{"key": "not_found", "message": "Not found", "hint": r.URL.Path}, "took": 0.001})
+		plugintest.WriteJSON(w, 404, map[string]any{"error": map[string]any{"key": "not_found", "message": "Not found", "hint": r.URL.Path}, "took": 0.001})
 		return
 	}
 	kind, item, _ := strings.Cut(rest, "/")
 	list := f.lists[kind]
 	if list == nil {
-		writeJSON(w, 400, map[string]any{"error": map[string]any{"key": "bad_request", "message": "Invalid request: Specify list kind", "hint": nil}, "took": 0.001})
+		plugintest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"key": "bad_request", "message": "Invalid request: Specify list kind", "hint": nil}, "took": 0.001})
 		return
 	}
 	switch r.Method {
@@ -83,10 +78,10 @@ func (f *fakePihole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for _, d := range list {
 			out = append(out, d)
 		}
-		writeJSON(w, 200, map[string]any{"domains": out, "took": 0.001})
+		plugintest.WriteJSON(w, 200, map[string]any{"domains": out, "took": 0.001})
 	case http.MethodPost:
 		if r.Header.Get("Content-Type") != "application/json" {
-			writeJSON(w, 400, map[string]any{"error": map[string]any{"key": "bad_request", "message": "No valid JSON payload found", "hint": nil}, "took": 0.001})
+			plugintest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"key": "bad_request", "message": "No valid JSON payload found", "hint": nil}, "took": 0.001})
 			return
 		}
 		var in struct {
@@ -101,11 +96,11 @@ func (f *fakePihole) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				"groups": []int{0}, "enabled": in.Enabled, "id": len(list) + 1, "date_added": time.Now().Unix(), "date_modified": time.Now().Unix()}
 			success = append(success, map[string]any{"item": d})
 		}
-		writeJSON(w, 201, map[string]any{"domains": []any{}, "processed": map[string]any{"errors": []any{}, "success": success}, "took": 0.002})
+		plugintest.WriteJSON(w, 201, map[string]any{"domains": []any{}, "processed": map[string]any{"errors": []any{}, "success": success}, "took": 0.002})
 	case http.MethodDelete:
 		d, _ := url.PathUnescape(item)
 		if _, ok := list[d]; !ok {
-			writeJSON(w, 404, map[string]any{"error": map[string]any{"key": "not_found", "message": "Item not found", "hint": nil}, "took": 0.001})
+			plugintest.WriteJSON(w, 404, map[string]any{"error": map[string]any{"key": "not_found", "message": "Item not found", "hint": nil}, "took": 0.001})
 			return
 		}
 		delete(list, d)

@@ -8,20 +8,21 @@ import (
 	"testing"
 
 	"github.com/rampartsec/rampart/actions/sdk"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 func TestWebhook(t *testing.T) {
 	var got []map[string]any
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer dns-token" || r.Header.Get("Content-Type") != "application/json" {
-			writeJSON(w, 401, map[string]any{"error": "unauthorized"})
+			plugintest.WriteJSON(w, 401, map[string]any{"error": "unauthorized"})
 			return
 		}
 		var m map[string]any
 		json.NewDecoder(r.Body).Decode(&m)
 		got = append(got, m)
 		if m["action"] == "list" {
-			writeJSON(w, 200, map[string]any{"entries": []any{map[string]any{"domain": "evil.example", "subdomains": true}}})
+			plugintest.WriteJSON(w, 200, map[string]any{"entries": []any{map[string]any{"domain": "evil.example", "subdomains": true}}})
 			return
 		}
 		w.WriteHeader(204)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/rampartsec/rampart/actions"
 	"github.com/rampartsec/rampart/actions/manager"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 // TestThroughTheManager installs this binary as the firewall plugin and blocks through the
@@ -18,14 +18,9 @@ import (
 func TestThroughTheManager(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	m, err := manager.Open(ctx, data, manager.Options{PluginOutput: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	ps, err := m.Install(ctx, os.Args[0])
-	if err != nil || ps[0].Name != "firewall" || ps[0].Version != version {
-		t.Fatalf("install: %v %v", ps, err)
+	m, ps := plugintest.InstallSelf(t, data)
+	if ps[0].Name != "firewall" || ps[0].Version != version {
+		t.Fatalf("install: %v", ps)
 	}
 	edl := filepath.Join(t.TempDir(), "block.txt")
 	if _, err := m.AddConnection(ctx, manager.NewConnection{Org: "acme", Name: "edl", Plugin: "firewall", Backend: "edl",

@@ -62,15 +62,15 @@ func (*firewall) Describe() sdk.Description {
 			{Name: "edl", Description: "an External Dynamic List file (one entry per line) that PAN-OS, FortiGate or Check Point fetch", ConnectionSchema: edlSchema},
 			{Name: "pfsense", Description: "a pfSense host alias through the pfSense REST API package (v2)", ConnectionSchema: pfSenseSchema},
 			{Name: "opnsense", Description: "an OPNsense alias through its API (alias_util)", ConnectionSchema: opnSchema},
-			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: webhookSchema},
+			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: pluginutil.WebhookSchema},
 		},
 		Actions: []sdk.Action{
 			{Name: "block", Description: "Block addresses (a batch in one call); re-blocking refreshes the expiry.",
-				Input: blockInput, Output: countOutput("blocked"), Idempotent: true, Batch: true, NeedsConnection: true},
+				Input: blockInput, Output: pluginutil.CountOutput("blocked", changedDesc), Idempotent: true, Batch: true, NeedsConnection: true},
 			{Name: "unblock", Description: "Unblock addresses.",
-				Input: unblockInput, Output: countOutput("unblocked"), Idempotent: true, Batch: true, NeedsConnection: true},
+				Input: unblockInput, Output: pluginutil.CountOutput("unblocked", changedDesc), Idempotent: true, Batch: true, NeedsConnection: true},
 			{Name: "list", Description: "List blocked addresses with their expiry.",
-				Input: `{"type":"object","additionalProperties":false}`, Output: listOutput, Idempotent: true, NeedsConnection: true},
+				Input: pluginutil.NoInput, Output: pluginutil.ListOutput(entrySchema), Idempotent: true, NeedsConnection: true},
 		},
 	}
 }
@@ -83,16 +83,12 @@ const blockInput = `{"type":"object","required":["addresses"],"additionalPropert
 const unblockInput = `{"type":"object","required":["addresses"],"additionalProperties":false,"properties":{
   "addresses":{"type":"array","minItems":1,"items":{"type":"string"}}}}`
 
-func countOutput(field string) string {
-	return `{"type":"object","required":["` + field + `","requested"],"properties":{
-  "` + field + `":{"type":"integer","minimum":0,"description":"entries changed by this call"},
-  "requested":{"type":"integer","minimum":0}}}`
-}
+// changedDesc describes the count that block and unblock answer.
+const changedDesc = "entries changed by this call"
 
-const listOutput = `{"type":"object","required":["entries","count"],"properties":{
-  "count":{"type":"integer"},
-  "entries":{"type":"array","items":{"type":"object","required":["address"],"properties":{
-    "address":{"type":"string"},"expires":{"type":"string","format":"date-time"},"comment":{"type":"string"}}}}}}`
+// entrySchema is the schema of one entry in the answer of list.
+const entrySchema = `{"type":"object","required":["address"],"properties":{
+  "address":{"type":"string"},"expires":{"type":"string","format":"date-time"},"comment":{"type":"string"}}}`
 
 func (f *firewall) Execute(ctx context.Context, call sdk.Call) (map[string]any, error) {
 	b, err := newBackend(call.Backend, call.Connection, call.IdempotencyKey)
@@ -143,13 +139,7 @@ func (f *firewall) Execute(ctx context.Context, call sdk.Call) (map[string]any, 
 		if err != nil {
 			return nil, err
 		}
-		if es == nil {
-			es = []entry{}
-		}
-		return sdk.Encode(struct {
-			Count   int     `json:"count"`
-			Entries []entry `json:"entries"`
-		}{len(es), es})
+		return pluginutil.ListResult(es)
 	}
 	return nil, sdk.Errorf(sdk.CodeUnknownAction, false, "firewall has no action %q", call.Action)
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/actions/sdk"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 func init() { retryWaitMin = 5 * time.Millisecond }
@@ -94,12 +95,6 @@ func (r *recorder) take() []string {
 	return s
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
 // fakePfSense answers as the pfSense REST API package v2 documents (pfrest.org): every
 // response is {code, status, response_id, message, data}.
 func fakePfSense(t *testing.T, key string, rec *recorder, throttleFirst bool) *httptest.Server {
@@ -107,10 +102,10 @@ func fakePfSense(t *testing.T, key string, rec *recorder, throttleFirst bool) *h
 	alias := map[string]any{"id": 0, "name": "rampart_block", "type": "host", "descr": "", "address": []string{}, "detail": []string{}}
 	throttled := !throttleFirst
 	ok := func(w http.ResponseWriter, data any) {
-		writeJSON(w, 200, map[string]any{"code": 200, "status": "ok", "response_id": "SUCCESS", "message": "", "data": data})
+		plugintest.WriteJSON(w, 200, map[string]any{"code": 200, "status": "ok", "response_id": "SUCCESS", "message": "", "data": data})
 	}
 	fail := func(w http.ResponseWriter, code int, status, id, msg string) {
-		writeJSON(w, code, map[string]any{"code": code, "status": status, "response_id": id, "message": msg, "data": []any{}})
+		plugintest.WriteJSON(w, code, map[string]any{"code": code, "status": status, "response_id": id, "message": msg, "data": []any{}})
 	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.note(r)
@@ -222,7 +217,7 @@ func fakeOPNsense(t *testing.T, key, secret string, rec *recorder) *httptest.Ser
 		mu.Lock()
 		defer mu.Unlock()
 		if k, s, ok := r.BasicAuth(); !ok || k != key || s != secret {
-			writeJSON(w, 401, map[string]any{"status": 401, "message": "Authentication Failed"})
+			plugintest.WriteJSON(w, 401, map[string]any{"status": 401, "message": "Authentication Failed"})
 			return
 		}
 		body, _ := io.ReadAll(r.Body)
@@ -231,31 +226,31 @@ func fakeOPNsense(t *testing.T, key, secret string, rec *recorder) *httptest.Ser
 		}
 		if r.Method == http.MethodPost {
 			if r.Header.Get("Content-Type") != "application/json" || json.Unmarshal(body, &in) != nil {
-				writeJSON(w, 400, map[string]any{"status": 400, "message": "Invalid JSON syntax"})
+				plugintest.WriteJSON(w, 400, map[string]any{"status": 400, "message": "Invalid JSON syntax"})
 				return
 			}
 		}
 		switch {
 		case r.Method == http.MethodGet && r.URL.Path == "/api/firewall/alias/getAliasUUID/rampart_block":
-			writeJSON(w, 200, map[string]any{"uuid": "5b4c0a6e-7c1d-4a3e-9f1e-0d7d1f6b2a11"})
+			plugintest.WriteJSON(w, 200, map[string]any{"uuid": "5b4c0a6e-7c1d-4a3e-9f1e-0d7d1f6b2a11"})
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/firewall/alias/getAliasUUID/"):
-			writeJSON(w, 200, []any{})
+			plugintest.WriteJSON(w, 200, []any{})
 		case r.Method == http.MethodPost && r.URL.Path == "/api/firewall/alias_util/add/rampart_block":
 			table[in.Address] = true
-			writeJSON(w, 200, map[string]any{"status": "done"})
+			plugintest.WriteJSON(w, 200, map[string]any{"status": "done"})
 		case r.Method == http.MethodPost && r.URL.Path == "/api/firewall/alias_util/delete/rampart_block":
 			delete(table, in.Address)
-			writeJSON(w, 200, map[string]any{"status": "done"})
+			plugintest.WriteJSON(w, 200, map[string]any{"status": "done"})
 		case r.Method == http.MethodGet && r.URL.Path == "/api/firewall/alias_util/list/rampart_block":
 			rows := []map[string]string{}
 			for a := range table {
 				rows = append(rows, map[string]string{"ip": a})
 			}
-			writeJSON(w, 200, map[string]any{"total": len(rows), "rowCount": len(rows), "current": 1, "rows": rows})
+			plugintest.WriteJSON(w, 200, map[string]any{"total": len(rows), "rowCount": len(rows), "current": 1, "rows": rows})
 		case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/firewall/alias_util/"):
-			writeJSON(w, 200, map[string]any{"status": "failed"})
+			plugintest.WriteJSON(w, 200, map[string]any{"status": "failed"})
 		default:
-			writeJSON(w, 404, map[string]any{"errorMessage": "Endpoint not found", "errorTitle": "An error occurred"})
+			plugintest.WriteJSON(w, 404, map[string]any{"errorMessage": "Endpoint not found", "errorTitle": "An error occurred"})
 		}
 	}))
 }
@@ -303,7 +298,7 @@ func TestWebhook(t *testing.T) {
 	var keys []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer hook-token" {
-			writeJSON(w, 401, map[string]any{"error": "bad token"})
+			plugintest.WriteJSON(w, 401, map[string]any{"error": "bad token"})
 			return
 		}
 		var m map[string]any
@@ -311,7 +306,7 @@ func TestWebhook(t *testing.T) {
 		got = append(got, m)
 		keys = append(keys, r.Header.Get("Idempotency-Key"))
 		if m["action"] == "list" {
-			writeJSON(w, 200, map[string]any{"entries": []any{map[string]any{"address": "192.0.2.1"}}})
+			plugintest.WriteJSON(w, 200, map[string]any{"entries": []any{map[string]any{"address": "192.0.2.1"}}})
 			return
 		}
 		w.WriteHeader(204)

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
 	"github.com/rampartsec/rampart/actions"
 	"github.com/rampartsec/rampart/actions/manager"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 // TestThroughTheManager installs this binary as the ticketing plugin and creates a ticket
@@ -32,14 +31,7 @@ func TestThroughTheManager(t *testing.T) {
 		json.NewEncoder(w).Encode(map[string]any{"id": "T-1", "key": "T-1", "url": "https://tickets.example/T-1"})
 	}))
 	defer srv.Close()
-	m, err := manager.Open(ctx, t.TempDir(), manager.Options{PluginOutput: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if _, err := m.Install(ctx, os.Args[0]); err != nil {
-		t.Fatal(err)
-	}
+	m, _ := plugintest.InstallSelf(t, t.TempDir())
 	if _, err := m.AddConnection(ctx, manager.NewConnection{Org: "acme", Name: "hook", Plugin: "ticketing", Backend: "webhook",
 		Config: map[string]any{"url": srv.URL}, Secrets: map[string]any{"token": "tok-123"}}); err != nil {
 		t.Fatal(err)

@@ -78,7 +78,7 @@ func (*ticketing) Describe() sdk.Description {
 			{Name: "jira", Description: "Jira Cloud or Data Center issues (REST API v2)", ConnectionSchema: jiraSchema},
 			{Name: "servicenow", Description: "ServiceNow incidents (Table API)", ConnectionSchema: snowSchema},
 			{Name: "thehive", Description: "TheHive 5 alerts (API v1)", ConnectionSchema: hiveSchema},
-			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: webhookSchema},
+			{Name: "webhook", Description: "a JSON POST per call to a URL of yours", ConnectionSchema: pluginutil.WebhookSchema},
 		},
 		Actions: []sdk.Action{
 			{Name: "create", Description: "Open a ticket; a retry with the same idempotency key returns the first one.",

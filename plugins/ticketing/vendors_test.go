@@ -12,15 +12,10 @@ import (
 	"time"
 
 	"github.com/rampartsec/rampart/actions/sdk"
+	"github.com/rampartsec/rampart/plugins/internal/plugintest"
 )
 
 func init() { retryWaitMin = 5 * time.Millisecond }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
 
 // fake is a vendor double: its handler checks each request as the vendor documents it.
 type fake struct {
@@ -48,7 +43,7 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if r.Header.Get("Authorization") != auth {
-			writeJSON(w, 401, map[string]any{"errorMessages": []string{"You are not authenticated. Authentication required to perform this operation."}, "errors": map[string]any{}})
+			plugintest.WriteJSON(w, 401, map[string]any{"errorMessages": []string{"You are not authenticated. Authentication required to perform this operation."}, "errors": map[string]any{}})
 			return
 		}
 		switch {
@@ -56,7 +51,7 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 			if f.throttle {
 				f.throttle = false
 				w.Header().Set("Retry-After", "0")
-				writeJSON(w, 429, map[string]any{"errorMessages": []string{"Rate limit exceeded."}, "errors": map[string]any{}})
+				plugintest.WriteJSON(w, 429, map[string]any{"errorMessages": []string{"Rate limit exceeded."}, "errors": map[string]any{}})
 				return
 			}
 			var body struct {
@@ -71,14 +66,14 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 				f.bad("create body")
 			}
 			if body.Fields.Summary == "" {
-				writeJSON(w, 400, map[string]any{"errorMessages": []string{}, "errors": map[string]string{"summary": "You must specify a summary of the issue."}})
+				plugintest.WriteJSON(w, 400, map[string]any{"errorMessages": []string{}, "errors": map[string]string{"summary": "You must specify a summary of the issue."}})
 				return
 			}
 			f.creates++
 			id := fmt.Sprint(10000 + f.creates)
 			key := fmt.Sprintf("SEC-%d", f.creates)
 			f.tickets = append(f.tickets, map[string]any{"id": id, "key": key, "labels": body.Fields.Labels})
-			writeJSON(w, 201, map[string]any{"id": id, "key": key, "self": "http://" + r.Host + "/rest/api/2/issue/" + id})
+			plugintest.WriteJSON(w, 201, map[string]any{"id": id, "key": key, "self": "http://" + r.Host + "/rest/api/2/issue/" + id})
 		case r.Method == "GET" && r.URL.Path == "/rest/api/2/search":
 			jql := r.URL.Query().Get("jql")
 			issues := []any{}
@@ -89,7 +84,7 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 					}
 				}
 			}
-			writeJSON(w, 200, map[string]any{"startAt": 0, "maxResults": 1, "total": len(issues), "issues": issues})
+			plugintest.WriteJSON(w, 200, map[string]any{"startAt": 0, "maxResults": 1, "total": len(issues), "issues": issues})
 		case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/comment"):
 			key := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/rest/api/2/issue/"), "/comment")
 			var body struct{ Body string }
@@ -97,9 +92,9 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 				f.bad("comment body")
 			}
 			f.comments[key] = append(f.comments[key], body.Body)
-			writeJSON(w, 201, map[string]any{"id": "20001", "body": body.Body})
+			plugintest.WriteJSON(w, 201, map[string]any{"id": "20001", "body": body.Body})
 		case r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/transitions"):
-			writeJSON(w, 200, map[string]any{"expand": "transitions", "transitions": []any{
+			plugintest.WriteJSON(w, 200, map[string]any{"expand": "transitions", "transitions": []any{
 				map[string]any{"id": "21", "name": "In Progress", "to": map[string]any{"name": "In Progress"}},
 				map[string]any{"id": "31", "name": "Done", "to": map[string]any{"name": "Done"}}}})
 		case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/transitions"):
@@ -113,9 +108,9 @@ func jiraFake(f *fake, auth string) http.HandlerFunc {
 			f.resolved[key] = true
 			w.WriteHeader(204)
 		case r.Method == "GET" && r.URL.Path == "/rest/api/2/project/SEC":
-			writeJSON(w, 200, map[string]any{"id": "10000", "key": "SEC", "name": "Security"})
+			plugintest.WriteJSON(w, 200, map[string]any{"id": "10000", "key": "SEC", "name": "Security"})
 		default:
-			writeJSON(w, 404, map[string]any{"errorMessages": []string{"Issue does not exist or you do not have permission to see it."}, "errors": map[string]any{}})
+			plugintest.WriteJSON(w, 404, map[string]any{"errorMessages": []string{"Issue does not exist or you do not have permission to see it."}, "errors": map[string]any{}})
 		}
 	}
 }
@@ -127,7 +122,7 @@ func snowFake(f *fake, auth string) http.HandlerFunc {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if r.Header.Get("Authorization") != auth {
-			writeJSON(w, 401, map[string]any{"error": map[string]any{"message": "User Not Authenticated", "detail": "Required to provide Auth information"}, "status": "failure"})
+			plugintest.WriteJSON(w, 401, map[string]any{"error": map[string]any{"message": "User Not Authenticated", "detail": "Required to provide Auth information"}, "status": "failure"})
 			return
 		}
 		if r.Header.Get("Accept") != "application/json" {
@@ -137,7 +132,7 @@ func snowFake(f *fake, auth string) http.HandlerFunc {
 		case r.Method == "POST" && r.URL.Path == "/api/now/table/incident":
 			if f.throttle {
 				f.throttle = false
-				writeJSON(w, 503, map[string]any{"error": map[string]any{"message": "Service Unavailable", "detail": "instance busy"}, "status": "failure"})
+				plugintest.WriteJSON(w, 503, map[string]any{"error": map[string]any{"message": "Service Unavailable", "detail": "instance busy"}, "status": "failure"})
 				return
 			}
 			var body map[string]any
@@ -148,7 +143,7 @@ func snowFake(f *fake, auth string) http.HandlerFunc {
 			inc := map[string]any{"sys_id": fmt.Sprintf("%032x", f.creates), "number": fmt.Sprintf("INC00100%02d", f.creates),
 				"state": "1", "correlation_id": body["correlation_id"], "short_description": body["short_description"]}
 			f.tickets = append(f.tickets, inc)
-			writeJSON(w, 201, map[string]any{"result": inc})
+			plugintest.WriteJSON(w, 201, map[string]any{"result": inc})
 		case r.Method == "GET" && r.URL.Path == "/api/now/table/incident":
 			q := r.URL.Query().Get("sysparm_query")
 			res := []any{}
@@ -157,7 +152,7 @@ func snowFake(f *fake, auth string) http.HandlerFunc {
 					res = append(res, map[string]any{"sys_id": t["sys_id"], "number": t["number"], "state": t["state"]})
 				}
 			}
-			writeJSON(w, 200, map[string]any{"result": res})
+			plugintest.WriteJSON(w, 200, map[string]any{"result": res})
 		case r.Method == "PATCH" && strings.HasPrefix(r.URL.Path, "/api/now/table/incident/"):
 			id := strings.TrimPrefix(r.URL.Path, "/api/now/table/incident/")
 			var body map[string]string
@@ -172,13 +167,13 @@ func snowFake(f *fake, auth string) http.HandlerFunc {
 					if body["state"] == "6" && body["close_code"] != "" && body["close_notes"] != "" {
 						f.resolved[id] = true
 					}
-					writeJSON(w, 200, map[string]any{"result": t})
+					plugintest.WriteJSON(w, 200, map[string]any{"result": t})
 					return
 				}
 			}
-			writeJSON(w, 404, map[string]any{"error": map[string]any{"message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"}, "status": "failure"})
+			plugintest.WriteJSON(w, 404, map[string]any{"error": map[string]any{"message": "No Record found", "detail": "Record doesn't exist or ACL restricts the record retrieval"}, "status": "failure"})
 		default:
-			writeJSON(w, 400, map[string]any{"error": map[string]any{"message": "Invalid table", "detail": ""}, "status": "failure"})
+			plugintest.WriteJSON(w, 400, map[string]any{"error": map[string]any{"message": "Invalid table", "detail": ""}, "status": "failure"})
 		}
 	}
 }
@@ -190,14 +185,14 @@ func hiveFake(f *fake, auth string) http.HandlerFunc {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if r.Header.Get("Authorization") != auth {
-			writeJSON(w, 401, map[string]any{"type": "AuthenticationError", "message": "Authentication failure"})
+			plugintest.WriteJSON(w, 401, map[string]any{"type": "AuthenticationError", "message": "Authentication failure"})
 			return
 		}
 		switch {
 		case r.Method == "POST" && r.URL.Path == "/api/v1/alert":
 			if f.throttle {
 				f.throttle = false
-				writeJSON(w, 429, map[string]any{"type": "TooManyRequests", "message": "slow down"})
+				plugintest.WriteJSON(w, 429, map[string]any{"type": "TooManyRequests", "message": "slow down"})
 				return
 			}
 			var body map[string]any
@@ -206,14 +201,14 @@ func hiveFake(f *fake, auth string) http.HandlerFunc {
 			}
 			for _, t := range f.tickets {
 				if t["sourceRef"] == body["sourceRef"] {
-					writeJSON(w, 400, map[string]any{"type": "CreateError", "message": "Alert already exists"})
+					plugintest.WriteJSON(w, 400, map[string]any{"type": "CreateError", "message": "Alert already exists"})
 					return
 				}
 			}
 			f.creates++
 			a := map[string]any{"_id": fmt.Sprintf("~%d", 4000+f.creates), "_type": "Alert", "sourceRef": body["sourceRef"], "title": body["title"], "status": "New"}
 			f.tickets = append(f.tickets, a)
-			writeJSON(w, 201, a)
+			plugintest.WriteJSON(w, 201, a)
 		case r.Method == "POST" && r.URL.Path == "/api/v1/query":
 			var body struct {
 				Query []map[string]any `json:"query"`
@@ -228,7 +223,7 @@ func hiveFake(f *fake, auth string) http.HandlerFunc {
 					res = append(res, t)
 				}
 			}
-			writeJSON(w, 200, res)
+			plugintest.WriteJSON(w, 200, res)
 		case r.Method == "POST" && strings.HasSuffix(r.URL.Path, "/comment"):
 			id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v1/alert/"), "/comment")
 			var body struct{ Message string }
@@ -236,7 +231,7 @@ func hiveFake(f *fake, auth string) http.HandlerFunc {
 				f.bad("comment body")
 			}
 			f.comments[id] = append(f.comments[id], body.Message)
-			writeJSON(w, 201, map[string]any{"_id": "~9001", "message": body.Message})
+			plugintest.WriteJSON(w, 201, map[string]any{"_id": "~9001", "message": body.Message})
 		case r.Method == "PATCH" && strings.HasPrefix(r.URL.Path, "/api/v1/alert/"):
 			var body struct{ Status string }
 			if !decode(r, &body) || body.Status == "" {
@@ -245,9 +240,9 @@ func hiveFake(f *fake, auth string) http.HandlerFunc {
 			f.resolved[strings.TrimPrefix(r.URL.Path, "/api/v1/alert/")] = true
 			w.WriteHeader(204)
 		case r.Method == "GET" && r.URL.Path == "/api/v1/user/current":
-			writeJSON(w, 200, map[string]any{"login": "rampart@acme", "organisation": "acme"})
+			plugintest.WriteJSON(w, 200, map[string]any{"login": "rampart@acme", "organisation": "acme"})
 		default:
-			writeJSON(w, 404, map[string]any{"type": "NotFoundError", "message": "Not found"})
+			plugintest.WriteJSON(w, 404, map[string]any{"type": "NotFoundError", "message": "Not found"})
 		}
 	}
 }

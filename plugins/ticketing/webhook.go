@@ -2,45 +2,29 @@ package main
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/rampartsec/rampart/actions/sdk"
-	"github.com/rampartsec/rampart/actions/sdk/httpx"
+	"github.com/rampartsec/rampart/plugins/internal/pluginutil"
 )
-
-const webhookSchema = `{"type":"object","required":["url"],"additionalProperties":false,"properties":{
-  "url":{"type":"string","pattern":"^https?://"},
-  "token":{"type":"string","x-secret":true,"description":"sent as Authorization: Bearer"}}}`
 
 // webhook POSTs {"action": "create"|"comment"|"resolve", ...} to the URL with an
 // Idempotency-Key header on create; the receiver answers create with {"id", "key", "url"}
 // and comment with {"id"}. It cannot be searched, so only the state file dedupes creates.
 type webhook struct {
-	url, token string
-	http       *httpx.Client
+	hook *pluginutil.Webhook
 }
 
 func newWebhook(conn map[string]any) (*webhook, error) {
-	var c struct {
-		URL   string `json:"url"`
-		Token string `json:"token"`
-	}
-	if err := sdk.Decode(conn, &c); err != nil {
+	w, err := pluginutil.NewWebhook(conn, retryWaitMin)
+	if err != nil {
 		return nil, err
 	}
-	return &webhook{url: c.URL, token: c.Token, http: httpx.New(httpx.Options{RetryWaitMin: retryWaitMin})}, nil
+	return &webhook{hook: w}, nil
 }
 
+// post sends body with key (if any) and decodes the answer into out unless out is nil.
 func (w *webhook) post(ctx context.Context, key string, body map[string]any, out any) error {
-	h := http.Header{}
-	if w.token != "" {
-		h.Set("Authorization", "Bearer "+w.token)
-	}
-	if key != "" {
-		h.Set("Idempotency-Key", key)
-		body["idempotency_key"] = key
-	}
-	resp, err := w.http.Do(ctx, httpx.Request{Method: http.MethodPost, URL: w.url, Header: h, Body: body})
+	resp, err := w.hook.Post(ctx, key, body)
 	if err != nil || out == nil {
 		return err
 	}
@@ -77,6 +61,7 @@ func (w *webhook) resolve(ctx context.Context, ref, note string) (string, error)
 	return "resolved", nil
 }
 
+// check posts {"action": "check"}; any 2xx answer will do.
 func (w *webhook) check(ctx context.Context) (string, error) {
 	if err := w.post(ctx, "", map[string]any{"action": "check"}, nil); err != nil {
 		return "", err

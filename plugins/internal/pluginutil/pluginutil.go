@@ -1,6 +1,7 @@
 // Package pluginutil holds what the bundled plugins share: atomic file writes, expiry
-// durations, address and domain validation with messages naming the input field, and a
-// small JSON state file that remembers idempotency keys.
+// durations, address and domain validation with messages naming the input field, a
+// small JSON state file that remembers idempotency keys, the client of their webhook
+// backends, and the schemas and encoding of their count and list results.
 package pluginutil
 
 import (
