@@ -204,7 +204,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (tcl
 	var dev *devserver.Server
 	if cfg.Temporal.Embedded() {
 		var err error
-		dev, err = devserver.Start(devserver.Options{DataDir: cfg.Data, Namespace: ns, Logger: log})
+		dev, err = devserver.Start(devserver.Options{DataDir: cfg.Data, Namespace: ns, FrontendPort: cfg.Temporal.Port, Logger: log})
 		if errors.Is(err, devserver.ErrLocked) {
 			return nil, nil, fmt.Errorf("another rampart serve runs on %s: stop it, or use another --data", cfg.Data)
 		}

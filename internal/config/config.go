@@ -41,9 +41,12 @@ type Config struct {
 // Temporal says which Temporal server runs the playbooks.
 type Temporal struct {
 	// Address of an external Temporal frontend (host:port). Empty: the embedded server.
-	Address   string      `yaml:"address"`
-	Namespace string      `yaml:"namespace"`
-	TLS       TemporalTLS `yaml:"tls"` // how to reach an external cluster over TLS
+	Address   string `yaml:"address"`
+	Namespace string `yaml:"namespace"`
+	// Port is the embedded server's frontend gRPC port on 127.0.0.1. 0: a free port, written
+	// to DATA/temporal.addr for the other commands to find.
+	Port int         `yaml:"port"`
+	TLS  TemporalTLS `yaml:"tls"` // how to reach an external cluster over TLS
 }
 
 // TemporalTLS is TLS to an external cluster. Setting any file (or enabled) turns it on; the
@@ -116,6 +119,14 @@ var envVars = []struct {
 	{"RAMPART_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"RAMPART_TEMPORAL_ADDRESS", func(c *Config, v string) error { c.Temporal.Address = v; return nil }},
 	{"RAMPART_TEMPORAL_NAMESPACE", func(c *Config, v string) error { c.Temporal.Namespace = v; return nil }},
+	{"RAMPART_TEMPORAL_PORT", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("want a port number: %w", err)
+		}
+		c.Temporal.Port = n
+		return nil
+	}},
 	{"RAMPART_TEMPORAL_TLS", func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -211,6 +222,11 @@ func (c Config) Validate() error {
 	}
 	if c.Temporal.Namespace == "" {
 		errs = append(errs, errors.New("temporal.namespace must not be empty"))
+	}
+	if p := c.Temporal.Port; p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("temporal.port %d: want a port from 1 to 65535, or 0 for a free one", p))
+	} else if p != 0 && !c.Temporal.Embedded() {
+		errs = append(errs, errors.New("temporal.port is the embedded server's; with temporal.address set, put the port in the address"))
 	}
 	if tl := c.Temporal.TLS; tl.On() {
 		if c.Temporal.Embedded() {

@@ -37,6 +37,12 @@ func TestLoadPrecedence(t *testing.T) {
 			}
 			return ""
 		}},
+		{"env port", "", map[string]string{"RAMPART_TEMPORAL_PORT": "7233"}, func(c Config) string {
+			if c.Temporal.Port != 7233 || !c.Temporal.Embedded() {
+				return "RAMPART_TEMPORAL_PORT not applied"
+			}
+			return ""
+		}},
 		{"env over file", file, map[string]string{"RAMPART_LISTEN": "127.0.0.1:1", "RAMPART_DEMO": "true", "RAMPART_MAX_BODY_BYTES": "2048"}, func(c Config) string {
 			if c.Listen != "127.0.0.1:1" || !c.Demo || c.API.MaxBodyBytes != 2048 {
 				return "env did not override"
@@ -83,6 +89,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad level", "", map[string]string{"RAMPART_LOG_LEVEL": "loud"}, "log_level"},
 		{"tls without an address", write("tls.yaml", "temporal:\n  tls:\n    ca_file: /ca.pem\n"), nil, "set temporal.address too"},
 		{"tls cert without key", "", map[string]string{"RAMPART_TEMPORAL_ADDRESS": "t:7233", "RAMPART_TEMPORAL_TLS_CERT_FILE": "/c.pem"}, "both cert_file and key_file"},
+		{"bad port", "", map[string]string{"RAMPART_TEMPORAL_PORT": "70000"}, "temporal.port 70000"},
+		{"port with an external address", "", map[string]string{"RAMPART_TEMPORAL_PORT": "7233", "RAMPART_TEMPORAL_ADDRESS": "t:7233"}, "put the port in the address"},
 		{"bad tls bool", "", map[string]string{"RAMPART_TEMPORAL_TLS": "sometimes"}, "RAMPART_TEMPORAL_TLS"},
 		{"unknown tls key", write("tlskey.yaml", "temporal:\n  address: t:1\n  tls:\n    ca: x\n"), nil, "line 4"},
 	}
