@@ -52,7 +52,7 @@ func connectEngine(ctx context.Context, cmd *cobra.Command, g *Globals, org stri
 	var own *devserver.Server
 	if addr == "" {
 		var err error
-		addr, ns, own, err = devserver.Ensure(devserver.Options{DataDir: cfg.Data, Namespace: ns})
+		addr, ns, own, err = devserver.Ensure(devserver.Options{DataDir: cfg.Data, Namespace: ns, FrontendPort: cfg.Temporal.Port})
 		if err != nil {
 			return nil, err
 		}
@@ -60,7 +60,7 @@ func connectEngine(ctx context.Context, cmd *cobra.Command, g *Globals, org stri
 			conn.closers = append(conn.closers, func() { own.Stop() })
 		}
 	}
-	tc, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns})
+	tc, err := temporalconn.Dial(ctx, temporalconn.Options{Address: addr, Namespace: ns, TLS: cfg.Temporal.ClientTLS()})
 	if err != nil {
 		conn.Close()
 		return nil, err
