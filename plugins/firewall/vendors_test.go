@@ -208,10 +208,13 @@ func TestPfSense(t *testing.T) {
 	}
 }
 
-// fakeOPNsense answers as OPNsense's firewall alias_util API does.
+// fakeOPNsense answers as OPNsense's firewall alias_util API does. The first alias_util/add
+// is answered 503 with lighttpd's HTML error page, as the web server in front of the API
+// does while configd restarts: a retryable failure.
 func fakeOPNsense(t *testing.T, key, secret string, rec *recorder) *httptest.Server {
 	var mu sync.Mutex
 	table := map[string]bool{}
+	unavailable := true
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.note(r)
 		mu.Lock()
@@ -235,6 +238,11 @@ func fakeOPNsense(t *testing.T, key, secret string, rec *recorder) *httptest.Ser
 			plugintest.WriteJSON(w, 200, map[string]any{"uuid": "5b4c0a6e-7c1d-4a3e-9f1e-0d7d1f6b2a11"})
 		case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/firewall/alias/getAliasUUID/"):
 			plugintest.WriteJSON(w, 200, []any{})
+		case r.Method == http.MethodPost && r.URL.Path == "/api/firewall/alias_util/add/rampart_block" && unavailable:
+			unavailable = false
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, "<?xml version=\"1.0\"?>\n<html><head><title>503 Service Unavailable</title></head><body><h1>503 Service Unavailable</h1></body></html>\n")
 		case r.Method == http.MethodPost && r.URL.Path == "/api/firewall/alias_util/add/rampart_block":
 			table[in.Address] = true
 			plugintest.WriteJSON(w, 200, map[string]any{"status": "done"})
@@ -271,6 +279,7 @@ func TestOPNsense(t *testing.T) {
 		t.Fatalf("block = %v", out)
 	}
 	want := []string{"GET /api/firewall/alias_util/list/rampart_block",
+		"POST /api/firewall/alias_util/add/rampart_block", // 503: retried
 		"POST /api/firewall/alias_util/add/rampart_block", "POST /api/firewall/alias_util/add/rampart_block"}
 	if got := rec.take(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("requests %v, want %v", got, want)
