@@ -174,6 +174,7 @@ func (s *Server) table() []route {
 	rs = append(rs, s.connectionRoutes()...)
 	rs = append(rs, s.pluginRoutes()...)
 	rs = append(rs, s.runRoutes()...)
+	rs = append(rs, s.warninglistRoutes()...)
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Tag < rs[j].Tag })
 	return rs
 }

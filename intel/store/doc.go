@@ -21,7 +21,10 @@
 //	                                                 playbooks and their versions
 //	Generation                                       a counter bumped when playbooks or group memberships change
 //	PendingEvents / MarkDispatched                   the transactional outbox
-//	AddWarninglist / RemoveWarninglist / Warninglists  administrators' warninglists
+//	CreateWarninglist / ChangeWarninglist / AddWarninglist / RemoveWarninglist
+//	                                                 administrators' warninglists and community-assets (all or nothing)
+//	Warninglists / ListWarninglists / GetWarninglist / RefreshWarninglists
+//	                                                 the lists in force, kept up to date with other processes' changes
 //	AcquireRunLock / ReleaseRunLock / HeldLocks / QueueRun / ReadyRuns / DequeueRun
 //	                                                 concurrency keys of playbook runs (skip and queue)
 //	AddBatchItem / OpenBatches / SealBatch / SealedBatches / DeleteBatch

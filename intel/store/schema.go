@@ -173,4 +173,10 @@ var migrations = []string{
 		PRIMARY KEY (org_id, playbook, event_id)
 	);
 	CREATE INDEX intel_batch_items_batch ON intel_batch_items (batch_id);`,
+	// 4: administrators' warninglists: the kind of entries a list takes, when it last
+	// changed, and a counter every change bumps (other processes reload their lists when it
+	// moves).
+	`ALTER TABLE intel_warninglists ADD COLUMN entry_type TEXT NOT NULL DEFAULT 'mixed';
+	ALTER TABLE intel_warninglists ADD COLUMN updated_at BIGINT NOT NULL DEFAULT 0;
+	INSERT INTO intel_state (name, value) VALUES ('warninglists', 1);`,
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampartsec/rampart/intel/warninglist"
@@ -50,6 +51,14 @@ type Store struct {
 	wl   *warninglist.Registry
 	idMu sync.Mutex
 	last [16]byte
+
+	// The administrators' warninglists in force (warninglists.go): wlMu serialises their
+	// reloads; wlVersion is the intel_state counter they were read at, wlChecked when it was
+	// last compared (Unix nanoseconds), at most every wlEvery.
+	wlMu      sync.Mutex
+	wlVersion int64
+	wlChecked atomic.Int64
+	wlEvery   time.Duration
 }
 
 // Open migrates db and returns a store on it; the caller keeps ownership of db unless it
@@ -61,13 +70,17 @@ func Open(ctx context.Context, db *sql.DB, opts Options) (*Store, error) {
 	if err := sqlitedb.Migrate(ctx, db, Component, migrations); err != nil {
 		return nil, fmt.Errorf("intel store: %w", err)
 	}
-	s := &Store{db: db, key: opts.Key, now: opts.Now, wl: warninglist.NewRegistry()}
+	s := &Store{db: db, key: opts.Key, now: opts.Now, wl: warninglist.NewRegistry(), wlEvery: WarninglistRefresh}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.loadWarninglists(ctx); err != nil {
+	s.wlMu.Lock()
+	err := s.reloadWarninglists(ctx, true)
+	s.wlMu.Unlock()
+	if err != nil {
 		return nil, err
 	}
+	s.wlChecked.Store(time.Now().UnixNano())
 	return s, nil
 }
 

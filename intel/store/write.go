@@ -53,6 +53,7 @@ func (s *Store) CreateIndicator(ctx context.Context, v intel.Viewer, in intel.In
 	if err := canWrite(v); err != nil {
 		return CreateResult{}, intel.View{}, err
 	}
+	s.maybeRefreshWarninglists(ctx)
 	now := s.nowUTC()
 	n, err := prepare(v, in, now)
 	if err != nil {
@@ -91,6 +92,7 @@ func (s *Store) BulkCreate(ctx context.Context, v intel.Viewer, ins []intel.Inpu
 		return nil, fmt.Errorf("intel store: %d indicators in one call: %w", len(ins),
 			&intel.InvalidError{Field: "indicators", Reason: fmt.Sprintf("at most %d per call", MaxBulk)})
 	}
+	s.maybeRefreshWarninglists(ctx)
 	now := s.nowUTC()
 	out := make([]BulkItem, len(ins))
 	ready := make([]intel.Input, len(ins))

@@ -30,15 +30,20 @@ func NewRegistry(extra ...*List) *Registry {
 	return r
 }
 
-// Set adds l, replacing a list of the same name (a built-in list cannot be replaced).
+// Set adds l, replacing a list of the same name. A built-in list cannot be replaced, except
+// an editable one (CommunityAssets), whose entries l then provides: it stays built in, with
+// its own description and entry type.
 func (r *Registry) Set(l *List) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	lists := slices.Clone(r.lists)
 	for i, x := range lists {
 		if x.Name == l.Name {
-			if x.Builtin {
+			if x.Builtin && !x.Editable {
 				return false
+			}
+			if x.Builtin {
+				l = asBuiltin(x, l)
 			}
 			lists[i] = l
 			r.lists = lists
@@ -47,6 +52,13 @@ func (r *Registry) Set(l *List) bool {
 	}
 	r.lists = append(lists, l)
 	return true
+}
+
+// asBuiltin is the entries of l in the place of the editable built-in list b.
+func asBuiltin(b, l *List) *List {
+	c := *l
+	c.Name, c.Description, c.EntryType, c.Builtin, c.Editable = b.Name, b.Description, b.EntryType, true, true
+	return &c
 }
 
 // Remove drops the administrator's list name; built-in lists stay.
@@ -60,6 +72,53 @@ func (r *Registry) Remove(name string) bool {
 		}
 	}
 	return false
+}
+
+// Reset puts exactly the given administrators' lists in force, atomically: a list named
+// like an editable built-in list provides its entries (an editable built-in list not given
+// is emptied), the other built-in lists stay as they are, and every other list is replaced.
+func (r *Registry) Reset(admin []*List) {
+	byName := make(map[string]*List, len(admin))
+	for _, l := range admin {
+		byName[l.Name] = l
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	next := make([]*List, 0, len(r.lists)+len(admin))
+	for _, x := range r.lists {
+		if !x.Builtin {
+			continue
+		}
+		if x.Editable {
+			if l, ok := byName[x.Name]; ok {
+				next = append(next, asBuiltin(x, l))
+			} else {
+				next = append(next, &List{Name: x.Name, Description: x.Description, EntryType: x.EntryType,
+					Builtin: true, Editable: true, exact: map[string]bool{}})
+			}
+		} else {
+			next = append(next, x)
+		}
+		delete(byName, x.Name)
+	}
+	for _, l := range admin {
+		if _, ok := byName[l.Name]; ok {
+			next = append(next, l)
+		}
+	}
+	r.lists = next
+}
+
+// Get returns the list in force named name, or nil.
+func (r *Registry) Get(name string) *List {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, x := range r.lists {
+		if x.Name == name {
+			return x
+		}
+	}
+	return nil
 }
 
 // Lists returns the lists in force, sorted by name.

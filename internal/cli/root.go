@@ -52,7 +52,7 @@ var groups = map[string]string{
 	"plugin":     "Install, list, describe and remove action plugins",
 	"connection": "Manage an organisation's named connections to devices and services",
 	"indicator":  "Add and import community indicators",
-	"admin":      "Administer organisations, users and sharing groups",
+	"admin":      "Administer organisations, users, sharing groups and warninglists",
 }
 
 // register adds a top-level subcommand. It is called from init functions.
