@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rampartsec/rampart/actions"
+	"github.com/rampartsec/rampart/actions/schema"
 	"github.com/rampartsec/rampart/playbooks"
 )
 
@@ -36,19 +37,105 @@ type CaseResult struct {
 // testRunID is the workflow ID of every run in the test environment.
 const testRunID = "default-test-workflow-id"
 
+// TestOption configures RunTestSuite.
+type TestOption func(*testConfig)
+
+type testConfig struct {
+	outputSchema func(action string) ([]byte, bool)
+}
+
+// WithOutputSchemas checks the output of every mock of a uses step against the output schema
+// of the step's action, as lookup gives it, before the case runs: a mock the action could
+// never return fails its case (naming the case, the step and the offending field) instead of
+// letting the playbook pass on a shape the real action does not have. Actions lookup does not
+// know (ok false) are not checked, nor mocks that fail the step (error) or give no output.
+func WithOutputSchemas(lookup func(action string) (outputSchema []byte, ok bool)) TestOption {
+	return func(c *testConfig) { c.outputSchema = lookup }
+}
+
 // RunTestSuite runs every case of suite against the playbook pb (compiled from src), with
 // called playbooks found by calls.
-func RunTestSuite(suite *playbooks.TestSuite, pb *playbooks.Playbook, src []byte, calls PlaybookSource) []CaseResult {
+func RunTestSuite(suite *playbooks.TestSuite, pb *playbooks.Playbook, src []byte, calls PlaybookSource, opts ...TestOption) []CaseResult {
+	var cfg testConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	check := newMockChecker(cfg.outputSchema)
 	out := make([]CaseResult, 0, len(suite.Cases))
 	for _, tc := range suite.Cases {
-		out = append(out, runCase(suite.File, tc, pb, src, calls))
+		out = append(out, runCase(suite.File, tc, pb, src, calls, check))
 	}
 	return out
 }
 
-func runCase(file string, tc playbooks.TestCase, pb *playbooks.Playbook, src []byte, calls PlaybookSource) CaseResult {
+// mockChecker checks mocked outputs against the output schemas of the mocked actions,
+// compiling each schema once.
+type mockChecker struct {
+	lookup   func(action string) ([]byte, bool)
+	compiled map[string]*schema.Schema
+	errs     map[string]error
+}
+
+func newMockChecker(lookup func(string) ([]byte, bool)) *mockChecker {
+	return &mockChecker{lookup: lookup, compiled: map[string]*schema.Schema{}, errs: map[string]error{}}
+}
+
+// check returns a message for each mock of tc whose output breaks its action's output schema,
+// in step order.
+func (m *mockChecker) check(tc playbooks.TestCase, pb *playbooks.Playbook) []string {
+	if m.lookup == nil || len(tc.Mocks) == 0 {
+		return nil
+	}
+	var msgs []string
+	walkSteps(pb.Steps, func(s *playbooks.Step) {
+		mock, ok := tc.Mocks[s.ID]
+		if !ok || s.Kind != playbooks.StepUses || mock.Error != "" || mock.Output == nil {
+			return
+		}
+		sch, err := m.schema(s.Uses)
+		if err != nil {
+			msgs = append(msgs, fmt.Sprintf("case %q, step %s: cannot check the mock: %v", tc.Name, s.ID, err))
+			return
+		}
+		if sch == nil {
+			return
+		}
+		if err := sch.Validate("mocks."+s.ID+".output", mock.Output); err != nil {
+			msgs = append(msgs, fmt.Sprintf("case %q, step %s: the mocked output is not one %s can return (its output schema): %v",
+				tc.Name, s.ID, s.Uses, err))
+		}
+	})
+	return msgs
+}
+
+// schema returns the compiled output schema of action, nil when lookup does not know it.
+func (m *mockChecker) schema(action string) (*schema.Schema, error) {
+	if s, ok := m.compiled[action]; ok {
+		return s, nil
+	}
+	if err, ok := m.errs[action]; ok {
+		return nil, err
+	}
+	raw, ok := m.lookup(action)
+	if !ok {
+		m.compiled[action] = nil
+		return nil, nil
+	}
+	s, err := schema.Compile(action+" output", raw)
+	if err != nil {
+		m.errs[action] = err
+		return nil, err
+	}
+	m.compiled[action] = s
+	return s, nil
+}
+
+func runCase(file string, tc playbooks.TestCase, pb *playbooks.Playbook, src []byte, calls PlaybookSource, mocks *mockChecker) CaseResult {
 	res := CaseResult{File: file, Case: tc.Name}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
+	// A mock the action could never return would test the playbook against a fiction: the
+	// case fails without running.
+	res.Failures = append(res.Failures, mocks.check(tc, pb)...)
 	trig := Trigger{Indicator: tc.Trigger.Indicator, Indicators: tc.Trigger.Indicators, Inputs: tc.Trigger.Inputs, Event: tc.Trigger.Event}
 	if trig.Event == nil {
 		trig.Event = &playbooks.Event{ID: "test", Kind: "test", Org: "test"}

@@ -1,9 +1,16 @@
 package playbooks
 
+import "github.com/rampartsec/rampart/actions/core"
+
 // testOptions is the catalog the tests compile against: the bundled plugins' actions as
-// their schemas describe them, core/http, and the demo organisation's connections.
+// their schemas describe them, the core/* built-ins as they describe themselves (so that an
+// example using a core/http input the built-in takes, such as decode_json, compiles), and the
+// demo organisation's connections.
 var testOptions = Options{
 	Actions: func(name string) (ActionSpec, bool) {
+		if c, ok := core.Lookup(name); ok {
+			return ActionSpec{Name: name, InputSchema: c.InputSchema}, true
+		}
 		s, ok := testSchemas[name]
 		if !ok {
 			return ActionSpec{}, false
@@ -25,7 +32,4 @@ var testSchemas = map[string]string{
 	"ticketing/create": `{"type": "object", "additionalProperties": false, "required": ["title"],
 		"properties": {"title": {"type": "string"}, "severity": {"enum": ["low", "medium", "high", "critical"]},
 		"description": {"type": "string"}, "labels": {"type": "array", "items": {"type": "string"}}}}`,
-	"core/http": `{"type": "object", "additionalProperties": false, "required": ["url"],
-		"properties": {"method": {"enum": ["GET", "POST", "PUT", "PATCH", "DELETE"]}, "url": {"type": "string"},
-		"headers": {"type": "object"}, "body": {}}}`,
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,7 +11,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampartsec/rampart/actions/core"
+	"github.com/rampartsec/rampart/actions/manager"
 	"github.com/rampartsec/rampart/engine"
+	"github.com/rampartsec/rampart/internal/sqlitedb"
 	"github.com/rampartsec/rampart/playbooks"
 )
 
@@ -23,7 +27,10 @@ func init() {
 trigger, answers uses steps with their mocks and approvals with their mocked decisions, and
 checks the expectations. Runs use Temporal's test environment (no server; waits and timeouts
 take no time). A directory is searched recursively for *_test.yaml; with no PATH, the current
-directory. Prints a PASS or FAIL line per case; exits 1 when any case fails.`,
+directory. A mocked output must be one the action can return: it is checked against the
+output schema of core/* actions and of the actions of the plugins installed in the data
+directory (other actions' mocks are not checked). Prints a PASS or FAIL line per case; exits
+1 when any case fails.`,
 			RunE: func(cmd *cobra.Command, args []string) error { return runPlaybookTests(g, args) },
 		}
 	})
@@ -60,10 +67,43 @@ func testFiles(args []string) ([]string, error) {
 	return files, nil
 }
 
+// outputSchemas returns the output schemas mocks are checked against: the core/* actions'
+// always, and those of the plugins installed in the data directory, if any (read the way
+// lint reads the catalog; a data directory that does not exist yet adds none).
+func outputSchemas(g *Globals) (func(action string) ([]byte, bool), error) {
+	byName := map[string][]byte{}
+	for _, s := range core.Specs() {
+		byName[s.Name] = s.OutputSchema
+	}
+	if _, err := os.Stat(filepath.Join(g.Data, sqlitedb.FileName)); err == nil {
+		ctx := context.Background()
+		m, err := manager.Open(ctx, g.Data, manager.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("open the plugin catalog in %s: %w", g.Data, err)
+		}
+		defer m.Close()
+		specs, err := m.Actions(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("list installed actions: %w", err)
+		}
+		for _, s := range specs {
+			byName[s.Name] = s.OutputSchema
+		}
+	}
+	return func(action string) ([]byte, bool) {
+		s, ok := byName[action]
+		return s, ok
+	}, nil
+}
+
 func runPlaybookTests(g *Globals, args []string) error {
 	files, err := testFiles(args)
 	if err != nil {
 		return err
+	}
+	schemas, err := outputSchemas(g)
+	if err != nil {
+		return fmt.Errorf("playbook test: load the action catalog: %w", err)
 	}
 	var results []engine.CaseResult
 	failed, broken := 0, false
@@ -97,7 +137,8 @@ func runPlaybookTests(g *Globals, args []string) error {
 			broken = true
 			continue
 		}
-		for _, r := range engine.RunTestSuite(suite, pb, pbSrc, engine.DirSource(filepath.Dir(pbFile))) {
+		for _, r := range engine.RunTestSuite(suite, pb, pbSrc, engine.DirSource(filepath.Dir(pbFile)),
+			engine.WithOutputSchemas(schemas)) {
 			r.Run = nil
 			results = append(results, r)
 			if !r.Passed {
