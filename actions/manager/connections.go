@@ -88,7 +88,7 @@ func (m *Manager) AddConnection(ctx context.Context, nc NewConnection) (*Connect
 		}
 	}
 	for k := range secretSet {
-		secretVals = append(secretVals, fmt.Sprint(full[k]))
+		secretVals = secretTexts(full[k], secretVals)
 	}
 	if err := cs.Validate("connection", full); err != nil {
 		return nil, fmt.Errorf("connection %s (%s %s): %s", nc.Name, nc.Plugin, nc.Backend, redact(err.Error(), secretVals))
@@ -258,7 +258,7 @@ func (m *Manager) resolveConnection(ctx context.Context, org, name string) (*Con
 		}
 		for k, v := range sec {
 			cfg[k] = v
-			vals = append(vals, fmt.Sprint(v))
+			vals = secretTexts(v, vals)
 		}
 	}
 	return c, cfg, vals, nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,4 +134,62 @@ func TestRemovePluginInUseIsRefused(t *testing.T) {
 	if err := m.Remove(ctx, "fault"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestSecretsRedactedFromOutput: a plugin that echoes its connection's secret in its output
+// (nested in lists and maps, inside a longer string, URL-escaped, JSON-escaped, as a map
+// key) has every copy replaced by "[redacted]" before the output leaves the manager, and a
+// warning without the secret is logged. The non-secret fields come back as they were.
+func TestSecretsRedactedFromOutput(t *testing.T) {
+	t.Setenv("RAMPART_SECRET_KEY", "")
+	var logs bytes.Buffer
+	m, _ := open(t, manager.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx := context.Background()
+	secret := `s3cr3t/"tok en"&more` // needs URL and JSON escaping
+	if _, err := m.AddConnection(ctx, manager.NewConnection{Org: "acme", Name: "fw", Plugin: "fault", Backend: "mem",
+		Config: map[string]any{"url": "https://fw.example", "token": secret, "retries": 2}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.Execute(ctx, actions.Request{Org: "acme", Action: "fault/reveal", Connection: "fw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(out)
+	for _, form := range []string{secret, url.QueryEscape(secret), "s3cr3t", "tok en", "tok+en"} {
+		if strings.Contains(string(b), form) {
+			t.Errorf("output holds %q: %s", form, b)
+		}
+	}
+	conn := out["connection"].(map[string]any)
+	if conn["token"] != "[redacted]" || conn["url"] != "https://fw.example" || conn["retries"] != float64(2) {
+		t.Errorf("connection as echoed: %v", conn)
+	}
+	nested := out["nested"].([]any)
+	if deep := nested[0].(map[string]any)["deep"].([]any); deep[0] != "x" || deep[1] != "Bearer [redacted]!" {
+		t.Errorf("nested = %v", nested)
+	}
+	if nested[1] != "[redacted]" {
+		t.Errorf("nested[1] = %v", nested[1])
+	}
+	if out["url"] != "https://fw.example/?key=[redacted]" || out["json"] != `{"token":"[redacted]"}` {
+		t.Errorf("url = %v, json = %v", out["url"], out["json"])
+	}
+	if out["by-[redacted]"] != "key" || out["plain"] != "nothing secret here" {
+		t.Errorf("keys: %v", out)
+	}
+	if !strings.Contains(logs.String(), "fault/reveal") || strings.Contains(logs.String(), "s3cr3t") {
+		t.Errorf("log: %s", logs.String())
+	}
+
+	// Redaction comes before the output schema check: a redacted field that breaks the schema
+	// fails the call, and the failure does not quote the secret.
+	if _, err := m.AddConnection(ctx, manager.NewConnection{Org: "acme", Name: "plain", Plugin: "fault", Backend: "mem",
+		Config: map[string]any{"url": "https://fw.example"}, Secrets: map[string]any{"token": token}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Execute(ctx, actions.Request{Org: "acme", Action: "fault/revealstrict", Connection: "plain"})
+	if e := actions.AsError(err); e == nil || e.Code != actions.CodeInvalidOutput || strings.Contains(e.Message, token) {
+		t.Fatalf("strict reveal: %v", err)
+	}
+
 }

@@ -21,7 +21,8 @@ import (
 // Execute implements actions.Executor. The input is checked against the action's input
 // schema before the call and the output against its output schema after it; the named
 // connection is resolved and its secrets decrypted here and passed to the plugin for this
-// call only. Every failure is an *actions.Error whose message holds no secret.
+// call only. Every failure is an *actions.Error whose message holds no secret, and the
+// output holds none either: any secret value of the connection in it is redacted.
 func (m *Manager) Execute(ctx context.Context, req actions.Request) (map[string]any, error) {
 	if !req.Deadline.IsZero() {
 		var cancel context.CancelFunc
@@ -84,6 +85,19 @@ func (m *Manager) Execute(ctx context.Context, req actions.Request) (map[string]
 	out, err := m.call(ctx, e, req.Action, call)
 	if err != nil {
 		return nil, redactError(err, secretVals)
+	}
+	// The output goes into the activity result, so into workflow history, the run record
+	// and the API: no secret of the connection may stay in it (see redact.go). It is
+	// redacted before the output schema check, not after, so that what is returned is
+	// exactly what was checked: a redaction that breaks the schema (a secret in a field with
+	// a pattern or an enum) fails the call as invalid output instead of handing the
+	// workflow output its schema does not allow; and the check's message, which may quote
+	// output, quotes it redacted. No work is done for a connection without secrets.
+	if len(secretVals) > 0 {
+		if r := newRedactor(secretVals); r.Map(out) {
+			m.opts.Logger.Warn("plugin returned a secret of its connection in its output; the secret was redacted",
+				"action", req.Action, "plugin", name, "version", e.p.Version, "org", req.Org, "connection", req.Connection)
+		}
 	}
 	if err := e.outputs[req.Action].Validate("output", out); err != nil {
 		return nil, redactError(actions.Errorf(actions.CodeInvalidOutput, false,
@@ -191,29 +205,6 @@ func (m *Manager) executeCore(ctx context.Context, req actions.Request) (map[str
 		return nil, actions.Errorf(actions.CodeInvalidOutput, false, "%s: %v", req.Action, err)
 	}
 	return res, nil
-}
-
-// redactError replaces any secret value of the call's connection that a plugin put in its
-// error message: a last line of defence, plugins must not do it.
-func redactError(err error, secretVals []string) error {
-	if len(secretVals) == 0 {
-		return err
-	}
-	e := actions.AsError(err)
-	msg := redact(e.Message, secretVals)
-	if msg == e.Message {
-		return e
-	}
-	return &actions.Error{Code: e.Code, Message: msg, Retryable: e.Retryable}
-}
-
-func redact(s string, secretVals []string) string {
-	for _, v := range secretVals {
-		if len(v) >= 4 {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
-	}
-	return s
 }
 
 var (

@@ -2,7 +2,9 @@ package manager_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"sort"
 	"testing"
@@ -42,6 +44,9 @@ func (faultPlugin) Describe() sdk.Description {
 			{Name: "badoutput", Input: anyObject, Output: `{"type":"object","required":["count"],"properties":{"count":{"type":"integer"}}}`},
 			{Name: "leak", Input: anyObject, Output: anyObject, NeedsConnection: true},
 			{Name: "conn", Input: anyObject, Output: anyObject, NeedsConnection: true},
+			{Name: "reveal", Input: anyObject, Output: anyObject, NeedsConnection: true},
+			{Name: "revealstrict", Input: anyObject, NeedsConnection: true,
+				Output: `{"type":"object","required":["id"],"properties":{"id":{"type":"string","pattern":"^[a-z-]+$"}}}`},
 		},
 	}
 }
@@ -67,6 +72,19 @@ func (faultPlugin) Execute(ctx context.Context, c sdk.Call) (map[string]any, err
 		}
 		sort.Strings(keys)
 		return map[string]any{"backend": c.Backend, "keys": keys, "token_len": len(c.Connection["token"].(string))}, nil
+	case "reveal": // a plugin that echoes its secret every way it can
+		tok := c.Connection["token"].(string)
+		js, _ := json.Marshal(map[string]any{"token": tok}) // escapes " and &
+		return map[string]any{
+			"connection": c.Connection,
+			"nested":     []any{map[string]any{"deep": []any{"x", "Bearer " + tok + "!"}}, tok},
+			"url":        c.Connection["url"].(string) + "/?key=" + url.QueryEscape(tok),
+			"json":       string(js),
+			"by-" + tok:  "key",
+			"plain":      "nothing secret here",
+		}, nil
+	case "revealstrict":
+		return map[string]any{"id": c.Connection["token"]}, nil
 	}
 	return nil, errors.New("unreachable")
 }

@@ -51,7 +51,7 @@ func TestInstallRecordsAndCatalog(t *testing.T) {
 	if err != nil || p == nil {
 		t.Fatalf("Get = %v, %v", p, err)
 	}
-	if p.Version != "1.0.0" || p.SHA256 != hex.EncodeToString(sum[:]) || len(p.Description.Actions) != 7 {
+	if p.Version != "1.0.0" || p.SHA256 != hex.EncodeToString(sum[:]) || len(p.Description.Actions) != 9 {
 		t.Fatalf("recorded %s %s with %d actions", p.Version, p.SHA256, len(p.Description.Actions))
 	}
 	installed, err := os.ReadFile(filepath.Join(dir, "plugins", "rampart-plugin-fault"))
