@@ -117,9 +117,30 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // OpenAPI is the OpenAPI 3.1 document, as served.
 func (s *Server) OpenAPI() []byte { return s.openapi }
 
-// Timeouts bound each connection of an http.Server.
+// Timeouts bound each connection of an http.Server (the api section of the configuration).
 type Timeouts struct {
+	// Read bounds reading a whole request, headers and body; Write, from the end of the
+	// request's headers to the end of the response; Idle, a kept-alive connection waiting for
+	// its next request. Zero means no limit.
 	Read, Write, Idle time.Duration
+	// ReadHeader bounds reading a request's headers (a slow-loris client is cut off after
+	// it); zero means DefaultReadHeaderTimeout, or Read when that is shorter.
+	ReadHeader time.Duration
+}
+
+// DefaultReadHeaderTimeout bounds reading a request's headers when Timeouts.ReadHeader is 0.
+const DefaultReadHeaderTimeout = 10 * time.Second
+
+// readHeader is the header timeout in force: net/http applies ReadHeaderTimeout alone to
+// the headers, so a Read shorter than the default must shorten it too.
+func (t Timeouts) readHeader() time.Duration {
+	if t.ReadHeader > 0 {
+		return t.ReadHeader
+	}
+	if t.Read > 0 && t.Read < DefaultReadHeaderTimeout {
+		return t.Read
+	}
+	return DefaultReadHeaderTimeout
 }
 
 // HTTPServer returns an http.Server for the API on addr with the timeouts.
@@ -127,7 +148,7 @@ func (s *Server) HTTPServer(addr string, t Timeouts) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: t.readHeader(),
 		ReadTimeout:       t.Read,
 		WriteTimeout:      t.Write,
 		IdleTimeout:       t.Idle,
