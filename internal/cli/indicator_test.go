@@ -21,8 +21,18 @@ import (
 // apiFixture runs the real API on a real store and returns its URL and a contributor's token.
 func apiFixture(t *testing.T) (url, token string, st *store.Store) {
 	t.Helper()
+	url, st = serveAPI(t, t.TempDir(), nil)
+	if _, err := st.CreateOrg(context.Background(), "acme", "ACME"); err != nil {
+		t.Fatal(err)
+	}
+	return url, addUser(t, st, "acme", "bot", intel.RoleContributor), st
+}
+
+// serveAPI runs the real API on a real store and plugin manager in dir, with runs as its
+// engine (nil: the run routes answer 503), and returns its URL and the store.
+func serveAPI(t *testing.T, dir string, runs server.Runs) (string, *store.Store) {
+	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	st, err := store.OpenDir(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -33,23 +43,28 @@ func apiFixture(t *testing.T) (url, token string, st *store.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	if _, err := st.CreateOrg(ctx, "acme", "ACME"); err != nil {
-		t.Fatal(err)
-	}
-	u, err := st.CreateUser(ctx, "acme", "bot", []intel.Role{intel.RoleContributor})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token, _, err = st.CreateToken(ctx, u.ID, "test", time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Options{Store: st, Plugins: m})
+	srv, err := server.New(server.Options{Store: st, Plugins: m, Runs: runs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	return hs.URL, token, st
+	return hs.URL, st
+}
+
+// addUser creates a user of org (which must exist) and returns a token of it.
+func addUser(t *testing.T, st *store.Store, org, name string, roles ...intel.Role) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, org, name, roles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, _, err := st.CreateToken(ctx, u.ID, "test", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 func TestIndicatorCommands(t *testing.T) {

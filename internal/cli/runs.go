@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,6 +22,8 @@ import (
 	"github.com/rampartsec/rampart/engine/devserver"
 	"github.com/rampartsec/rampart/engine/temporalconn"
 	"github.com/rampartsec/rampart/internal/config"
+	"github.com/rampartsec/rampart/server"
+	"github.com/rampartsec/rampart/server/client"
 )
 
 // engineConn is a connection to the Temporal cluster of the configuration: an external
@@ -116,47 +120,206 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// runsModes is the part of every runs subcommand's help that says how it reaches the runs.
+const runsModes = `With RAMPART_TOKEN set (or a server named by --server or RAMPART_SERVER) the command goes
+through the API of that server (default ` + DefaultServer + `): the token decides who you are,
+your organisation and your roles, the API's role checks and organisation scoping apply, and
+--as, --org, --role and --data are refused.
+
+Without a token the command acts as the operator directly on the Temporal server of the data
+directory (--data) or the configured cluster: whoever can read the data directory controls
+the server anyway. Commands that change a run say so on stderr.`
+
+// runsViaAPI reports whether the runs subcommands go through the API: whenever a token is set
+// or a server is named.
+//
+// Through the API the token decides who you are, your organisation and your roles, and the
+// API's checks apply: run:approve to decide, cancel and retry, the organisation's scope
+// (another organisation's runs are 404s) and the run's own approvers. The flags that would
+// claim an identity (--as, --org, --role) are refused there, and so is --data, which names
+// what this mode does not use: usage errors, exit status 2. This is how st2 or Tracecat's CLI
+// work: the CLI is one more client of the API.
+//
+// Without a token or a server the commands act as the operator, directly on the Temporal
+// server of the data directory (or the configured cluster), as they always have; approve and
+// reject take the decider from --as and --org (required) and --role, and the run's approvers
+// still check those. The API's checks are not in the way there because they could not be:
+// whoever can read the data directory can open its databases and reach its Temporal server:
+// they control the server anyway. The commands that change a run say on stderr that they act
+// as the operator. docs/operations.md ("Runs from the command line") has the same.
+func runsViaAPI(g *Globals) bool { return g.Token != "" || g.Server != "" }
+
+// runsBackend is what the runs subcommands need of the runs: the engine itself (localRuns)
+// or the API (apiRuns). Both answer with the engine's types, so that the output is the same.
+type runsBackend interface {
+	List(ctx context.Context, f engine.Filter) ([]engine.Summary, error)
+	Get(ctx context.Context, id string) (*engine.Run, error)
+	Decide(ctx context.Context, id string, d engine.Decision) (*engine.ApprovalRecord, error)
+	Cancel(ctx context.Context, id string) error
+	Retry(ctx context.Context, id, fromStep string) (string, error)
+}
+
+// localRuns is the operator's way: the engine client, on the data directory's Temporal server.
+type localRuns struct{ c *engine.Client }
+
+func (l localRuns) List(ctx context.Context, f engine.Filter) ([]engine.Summary, error) {
+	runs, _, err := l.c.List(ctx, f, nil)
+	return runs, err
+}
+
+func (l localRuns) Get(ctx context.Context, id string) (*engine.Run, error) { return l.c.Get(ctx, id) }
+
+func (l localRuns) Decide(ctx context.Context, id string, d engine.Decision) (*engine.ApprovalRecord, error) {
+	return l.c.Decide(ctx, id, d)
+}
+
+func (l localRuns) Cancel(ctx context.Context, id string) error { return l.c.Cancel(ctx, id) }
+
+func (l localRuns) Retry(ctx context.Context, id, from string) (string, error) {
+	return l.c.Retry(ctx, id, from)
+}
+
+// apiRuns goes through the API's run routes; the server takes the organisation and the
+// decider from the token.
+type apiRuns struct{ c *client.Client }
+
+func (a apiRuns) List(ctx context.Context, f engine.Filter) ([]engine.Summary, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"playbook": f.Playbook, "status": f.Status, "value": f.TriggerValue} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.PageSize > 0 {
+		q.Set("limit", strconv.Itoa(f.PageSize))
+	}
+	path := "/api/v1/runs"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var page server.Page[engine.Summary]
+	if err := a.c.Do(ctx, "GET", path, nil, &page); err != nil {
+		return nil, err
+	}
+	if page.Items == nil {
+		page.Items = []engine.Summary{}
+	}
+	return page.Items, nil
+}
+
+func (a apiRuns) Get(ctx context.Context, id string) (*engine.Run, error) {
+	var r engine.Run
+	if err := a.c.Do(ctx, "GET", server.RunPath(id), nil, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Decide sends the step and the comment only: the server fills in who decides.
+func (a apiRuns) Decide(ctx context.Context, id string, d engine.Decision) (*engine.ApprovalRecord, error) {
+	verb := "reject"
+	if d.Approve {
+		verb = "approve"
+	}
+	var ar engine.ApprovalRecord
+	if err := a.c.Do(ctx, "POST", server.RunPath(id)+"/"+verb, server.DecisionRequest{Step: d.StepID, Comment: d.Comment}, &ar); err != nil {
+		return nil, err
+	}
+	return &ar, nil
+}
+
+func (a apiRuns) Cancel(ctx context.Context, id string) error {
+	return a.c.Do(ctx, "POST", server.RunPath(id)+"/cancel", nil, nil)
+}
+
+func (a apiRuns) Retry(ctx context.Context, id, from string) (string, error) {
+	var out server.RetryStarted
+	if err := a.c.Do(ctx, "POST", server.RunPath(id)+"/retry", server.RetryRequest{FromStep: from}, &out); err != nil {
+		return "", err
+	}
+	return out.ID, nil
+}
+
+// runsOp describes a runs subcommand for withRuns.
+type runsOp struct {
+	name      string   // "runs approve", for messages
+	localOnly []string // flags only the operator's mode takes: through the API the token decides
+	changes   bool     // it changes a run: the operator's mode says whom it acts as
+}
+
+// withRuns runs fn with the backend the command line chooses (see runsViaAPI). Through the
+// API a refused request's problem is printed (exit status 1).
+func withRuns(cmd *cobra.Command, g *Globals, op runsOp, fn func(ctx context.Context, b runsBackend) error) error {
+	if !runsViaAPI(g) {
+		if op.changes {
+			fmt.Fprintln(g.Stderr, "rampart: note: RAMPART_TOKEN is not set: acting as the operator, directly on the data directory's Temporal server (the API's role checks do not apply)")
+		}
+		return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error { return fn(ctx, localRuns{c}) })
+	}
+	var given []string
+	for _, name := range append([]string{"data"}, op.localOnly...) {
+		if f := cmd.Flag(name); f != nil && f.Changed {
+			given = append(given, "--"+name)
+		}
+	}
+	if len(given) > 0 {
+		return UsageError(fmt.Errorf("%s: %s refused: RAMPART_TOKEN or a server (--server, RAMPART_SERVER) is set, so the command goes through the API, "+
+			"where the token decides who you are, your organisation and your roles, and no data directory is opened; "+
+			"drop the flag, or unset RAMPART_TOKEN and RAMPART_SERVER to act as the operator on a data directory",
+			op.name, strings.Join(given, ", ")))
+	}
+	if g.Token == "" {
+		return UsageError(fmt.Errorf("%s: --server (or RAMPART_SERVER) names a server but RAMPART_TOKEN is not set: export a token to go through its API, "+
+			"or unset RAMPART_SERVER to act as the operator on the data directory", op.name))
+	}
+	c, err := apiClient(g)
+	if err != nil {
+		return err
+	}
+	if err := fn(cmd.Context(), apiRuns{c}); err != nil {
+		return printProblem(g, err)
+	}
+	return nil
+}
+
 func init() {
 	registerSub("runs", func(g *Globals) *cobra.Command {
 		var f engine.Filter
 		cmd := &cobra.Command{
 			Use:   "list",
 			Short: "List playbook runs, newest first",
+			Long:  "List playbook runs, newest first: your organisation's through the API, every organisation's (or --org's) as the operator.\n\n" + runsModes,
 			Args:  Args(cobra.NoArgs),
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
-					runs, _, err := c.List(ctx, f, nil)
+				if f.PageSize < 1 || f.PageSize > 1000 {
+					return UsageError(fmt.Errorf("--limit %d: want 1 to 1000", f.PageSize))
+				}
+				return withRuns(cmd, g, runsOp{name: "runs list", localOnly: []string{"org"}}, func(ctx context.Context, b runsBackend) error {
+					runs, err := b.List(ctx, f)
 					if err != nil {
 						return err
 					}
-					if g.Format == "json" {
-						return writeJSON(g.Stdout, runs)
-					}
-					tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "RUN\tSTATUS\tTRIGGER\tSTARTED\tENDED")
-					for _, r := range runs {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(r.Trigger), r.StartedAt, dash(r.EndedAt))
-					}
-					return tw.Flush()
+					return printRuns(g, runs)
 				})
 			},
 		}
 		fl := cmd.Flags()
-		fl.StringVar(&f.Org, "org", "", "only this organisation's runs")
+		fl.StringVar(&f.Org, "org", "", "only this organisation's runs (operator mode only: through the API, the token's organisation)")
 		fl.StringVar(&f.Playbook, "playbook", "", "only this playbook's runs")
 		fl.StringVar(&f.Status, "status", "", "only runs with this status (running, waiting_for_approval, succeeded, failed, cancelled)")
 		fl.StringVar(&f.TriggerValue, "trigger", "", "only runs triggered by this indicator value")
-		fl.IntVar(&f.PageSize, "limit", 50, "at most this many runs")
+		fl.IntVar(&f.PageSize, "limit", 50, "at most this many runs (1 to 1000)")
 		return cmd
 	})
 	registerSub("runs", func(g *Globals) *cobra.Command {
 		return &cobra.Command{
 			Use:   "show RUN",
 			Short: "Show a run's record: every step's status, input, output, error, attempts and times",
+			Long:  "Show a run's record: every step's status, input, output, error, attempts and times.\n\n" + runsModes,
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
-					r, err := c.Get(ctx, args[0])
+				return withRuns(cmd, g, runsOp{name: "runs show"}, func(ctx context.Context, b runsBackend) error {
+					r, err := b.Get(ctx, args[0])
 					if err != nil {
 						return err
 					}
@@ -178,15 +341,27 @@ func init() {
 			var by, org, comment string
 			var roles []string
 			cmd := &cobra.Command{
-				Use:   verb + " RUN STEP --as USER --org ORG",
+				Use:   verb + " RUN STEP [--comment TEXT]",
 				Short: strings.ToUpper(verb[:1]) + verb[1:] + " a run's approval step",
-				Args:  Args(cobra.ExactArgs(2)),
+				Long: strings.ToUpper(verb[:1]) + verb[1:] + ` a run's waiting approval step. The playbook's approvers decide who may.
+
+Through the API (RAMPART_TOKEN) you decide as the token's user, with its organisation and
+roles, and need the run:approve permission; --as, --org and --role are refused. As the
+operator (no token) --as USER and --org ORG (and --role R for role:R approvers) say who
+decides, and the run's approvers check that.
+
+` + runsModes,
+				Example: "  export RAMPART_TOKEN=rmp_…   # yours, from rampart admin user add\n" +
+					"  rampart runs " + verb + " 'acme/block-c2@3/ev-42' ok --comment \"checked\"\n" +
+					"  rampart runs " + verb + " 'acme/block-c2@3/ev-42' ok --as alice --org acme --role analyst   # operator, no token",
+				Args: Args(cobra.ExactArgs(2)),
 				RunE: func(cmd *cobra.Command, args []string) error {
-					if by == "" || org == "" {
-						return UsageError(fmt.Errorf("%s: --as USER and --org ORG are required: who decides", verb))
+					if !runsViaAPI(g) && (by == "" || org == "") {
+						return UsageError(fmt.Errorf("runs %s: --as USER and --org ORG are required: who decides (or set RAMPART_TOKEN to decide as the token's user through the API)", verb))
 					}
-					return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
-						ar, err := c.Decide(ctx, args[0], engine.Decision{StepID: args[1], Approve: approve,
+					op := runsOp{name: "runs " + verb, localOnly: []string{"as", "org", "role"}, changes: true}
+					return withRuns(cmd, g, op, func(ctx context.Context, b runsBackend) error {
+						ar, err := b.Decide(ctx, args[0], engine.Decision{StepID: args[1], Approve: approve,
 							By: by, Roles: roles, Org: org, Comment: comment})
 						if err != nil {
 							return err
@@ -200,9 +375,9 @@ func init() {
 				},
 			}
 			fl := cmd.Flags()
-			fl.StringVar(&by, "as", "", "the user deciding")
-			fl.StringSliceVar(&roles, "role", nil, "the user's roles (repeatable)")
-			fl.StringVar(&org, "org", "", "the user's organisation")
+			fl.StringVar(&by, "as", "", "the user deciding (operator mode only: through the API, the token's user)")
+			fl.StringSliceVar(&roles, "role", nil, "the user's roles, repeatable (operator mode only)")
+			fl.StringVar(&org, "org", "", "the user's organisation (operator mode only)")
 			fl.StringVar(&comment, "comment", "", "why")
 			return cmd
 		}
@@ -213,10 +388,11 @@ func init() {
 		return &cobra.Command{
 			Use:   "cancel RUN",
 			Short: "Cancel a run: steps in flight are cancelled and it ends cancelled",
+			Long:  "Cancel a run: steps in flight are cancelled and it ends cancelled. Through the API it needs the run:approve permission.\n\n" + runsModes,
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
-					if err := c.Cancel(ctx, args[0]); err != nil {
+				return withRuns(cmd, g, runsOp{name: "runs cancel", changes: true}, func(ctx context.Context, b runsBackend) error {
+					if err := b.Cancel(ctx, args[0]); err != nil {
 						return err
 					}
 					fmt.Fprintf(g.Stdout, "cancel requested for %s\n", args[0])
@@ -230,10 +406,11 @@ func init() {
 		cmd := &cobra.Command{
 			Use:   "retry RUN [--from STEP]",
 			Short: "Run an ended run again from a step, reusing the outputs of the steps before it",
+			Long:  "Run an ended run again from a step, reusing the outputs of the steps before it. Through the API it needs the run:approve permission.\n\n" + runsModes,
 			Args:  Args(cobra.ExactArgs(1)),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				return withEngine(cmd, g, func(ctx context.Context, c *engine.Client) error {
-					id, err := c.Retry(ctx, args[0], from)
+				return withRuns(cmd, g, runsOp{name: "runs retry", changes: true}, func(ctx context.Context, b runsBackend) error {
+					id, err := b.Retry(ctx, args[0], from)
 					if err != nil {
 						return err
 					}
@@ -245,6 +422,22 @@ func init() {
 		cmd.Flags().StringVar(&from, "from", "", "the top-level step to run again from (default: the first that failed)")
 		return cmd
 	})
+}
+
+// printRuns writes a run list as a table, or as JSON with --format json.
+func printRuns(g *Globals, runs []engine.Summary) error {
+	if g.Format == "json" {
+		if runs == nil {
+			runs = []engine.Summary{}
+		}
+		return writeJSON(g.Stdout, runs)
+	}
+	tw := tabwriter.NewWriter(g.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tSTATUS\tTRIGGER\tSTARTED\tENDED")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, dash(r.Trigger), r.StartedAt, dash(r.EndedAt))
+	}
+	return tw.Flush()
 }
 
 func dash(s string) string {

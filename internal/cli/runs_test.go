@@ -33,6 +33,13 @@ func runsGolden(t *testing.T, name, got string) {
 	}
 }
 
+// noAPI clears the environment that would send the runs subcommands through the API: these
+// tests use the operator's mode on a data directory.
+func noAPI(t *testing.T) {
+	t.Setenv("RAMPART_TOKEN", "")
+	t.Setenv("RAMPART_SERVER", "")
+}
+
 func TestPlaybookTestCommand(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -90,6 +97,7 @@ func TestPrintRun(t *testing.T) {
 }
 
 func TestPlaybookRunBadInput(t *testing.T) {
+	noAPI(t)
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("name: bad\non:\n  indicator:\n    types: [ipv4]\nsteps:\n  - id: a\n    uses: core/echo\n    with: {x: \"${{ steps.nope.output }}\"}\n"), 0o644)
@@ -123,6 +131,7 @@ func TestPlaybookRunBadInput(t *testing.T) {
 // TestPlaybookRunFollowsToTheEnd runs a playbook on an embedded server this command starts,
 // then lists and shows the run from the same data directory.
 func TestPlaybookRunFollowsToTheEnd(t *testing.T) {
+	noAPI(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "echo.yaml")
 	os.WriteFile(file, []byte(`name: echo
