@@ -10,6 +10,7 @@
 package devserver
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -18,7 +19,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -84,6 +87,7 @@ type Server struct {
 	dataDir   string
 	stopOnce  sync.Once
 	stopErr   error
+	log       *slogLogger // nil without Options.Logger
 }
 
 // TunedDynamicConfig is the dynamic configuration the embedded server runs with. The
@@ -193,7 +197,8 @@ func (s *Server) start(opts Options, sqlCfg *config.SQL) error {
 	}
 	var logger tlog.Logger = tlog.NewNoopLogger()
 	if opts.Logger != nil {
-		logger = &slogLogger{l: opts.Logger}
+		s.log = &slogLogger{l: opts.Logger}
+		logger = s.log
 	}
 	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
 	if err != nil {
@@ -297,6 +302,9 @@ func (s *Server) Namespace() string { return s.namespace }
 // call more than once.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
+		if s.log != nil {
+			s.log.stopping.Store(true)
+		}
 		if s.srv != nil {
 			s.stopErr = s.srv.Stop()
 		}
@@ -338,8 +346,23 @@ func freePorts(ip string, n int) ([]int, error) {
 	return ports, nil
 }
 
-// slogLogger adapts slog to the server's logger; only warnings and errors pass.
-type slogLogger struct{ l *slog.Logger }
+// slogLogger adapts slog to the server's logger; only warnings and errors pass. Once Stop
+// has begun, the services shut down one after another and the ones still running report
+// the others unreachable ("not enough hosts", dial errors): expected, so they are logged at
+// debug level then. The one warning every start gives (no HTTP port for Nexus, which Rampart
+// does not use) is debug too.
+type slogLogger struct {
+	l        *slog.Logger
+	stopping atomic.Bool
+}
+
+// level is where a server warning or error goes.
+func (s *slogLogger) level(l slog.Level, msg string) slog.Level {
+	if s.stopping.Load() || strings.HasPrefix(msg, "HTTP API port has not been set") {
+		return slog.LevelDebug
+	}
+	return l
+}
 
 func (s *slogLogger) attrs(tags []tag.Tag) []any {
 	out := make([]any, 0, 2*len(tags))
@@ -351,10 +374,10 @@ func (s *slogLogger) attrs(tags []tag.Tag) []any {
 func (s *slogLogger) Debug(string, ...tag.Tag) {}
 func (s *slogLogger) Info(string, ...tag.Tag)  {}
 func (s *slogLogger) Warn(msg string, tags ...tag.Tag) {
-	s.l.Warn("temporal: "+msg, s.attrs(tags)...)
+	s.l.Log(context.Background(), s.level(slog.LevelWarn, msg), "temporal: "+msg, s.attrs(tags)...)
 }
 func (s *slogLogger) Error(msg string, tags ...tag.Tag) {
-	s.l.Error("temporal: "+msg, s.attrs(tags)...)
+	s.l.Log(context.Background(), s.level(slog.LevelError, msg), "temporal: "+msg, s.attrs(tags)...)
 }
 func (s *slogLogger) DPanic(msg string, tags ...tag.Tag) { s.Error(msg, tags...) }
 func (s *slogLogger) Panic(msg string, tags ...tag.Tag) {
