@@ -12,6 +12,7 @@ import (
 	"github.com/rampartsec/rampart/actions"
 	"github.com/rampartsec/rampart/actions/manager"
 	"github.com/rampartsec/rampart/actions/schema"
+	"github.com/rampartsec/rampart/intel/store"
 )
 
 // parsePairs reads repeated key=value flags; from is the flag name for messages (which never
@@ -26,6 +27,22 @@ func parsePairs(from string, pairs []string, into map[string]string) error {
 			return UsageError(fmt.Errorf("--%s: %s is given twice", from, k))
 		}
 		into[k] = v
+	}
+	return nil
+}
+
+// orgExists refuses a connection for an organisation the data directory's store does not
+// know: it would be stored, yet no worker or playbook of any member could ever use it.
+func orgExists(cmd *cobra.Command, g *Globals, org string) error {
+	st, err := openStore(cmd, g)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.GetOrg(cmd.Context(), org); errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("connection add: no organisation %q in %s: add it first (rampart admin org add %s)", org, g.Data, org)
+	} else if err != nil {
+		return fmt.Errorf("connection add: %w", err)
 	}
 	return nil
 }
@@ -68,6 +85,9 @@ func init() {
 						return fmt.Errorf("connection add: secret %s: %w", k, err)
 					}
 					secret[k] = strings.TrimRight(string(b), "\r\n")
+				}
+				if err := orgExists(cmd, g, org); err != nil {
+					return err
 				}
 				m, err := openManager(cmd, g)
 				if err != nil {

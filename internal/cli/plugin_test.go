@@ -76,6 +76,7 @@ func TestPluginAndConnectionCommands(t *testing.T) {
 		args []string
 		exit int
 	}{
+		{[]string{"admin", "org", "add", "acme"}, ExitOK},
 		{[]string{"plugin", "install", filepath.Dir(bin)}, ExitOK},
 		{[]string{"plugin", "list"}, ExitOK},
 		{[]string{"plugin", "describe", "notify"}, ExitOK},
@@ -87,6 +88,7 @@ func TestPluginAndConnectionCommands(t *testing.T) {
 		{[]string{"connection", "add", "hook3", "--org", "acme", "--plugin", "notify", "--backend", "smtp"}, ExitInput},
 		{[]string{"connection", "add", "hook4", "--org", "acme", "--plugin", "notify", "--backend", "webhook", "--secret", testToken}, ExitUsage},
 		{[]string{"connection", "add", "hook5", "--plugin", "notify"}, ExitUsage},
+		{[]string{"connection", "add", "hook6", "--org", "nowhere", "--plugin", "notify", "--backend", "webhook", "--set", "url=" + hook.URL}, ExitInput},
 		{[]string{"connection", "list"}, ExitOK},
 		{[]string{"connection", "list", "--format", "json"}, ExitOK},
 		{[]string{"connection", "check", "hook", "--org", "acme"}, ExitOK},
@@ -125,6 +127,7 @@ func TestPluginAndConnectionCommands(t *testing.T) {
 	out = strings.ReplaceAll(out, hook.URL, "http://HOOK")
 	out = strings.ReplaceAll(out, filepath.Dir(bin), "BINDIR")
 	out = strings.ReplaceAll(out, tokenFile, "TOKENFILE")
+	out = strings.ReplaceAll(out, data, "DATA")
 	out = regexp.MustCompile(`[0-9a-f]{64}`).ReplaceAllString(out, "SHA256")
 	out = regexp.MustCompile(`sha256 [0-9a-f]{12}`).ReplaceAllString(out, "sha256 SHA12")
 	out = regexp.MustCompile(`  [0-9a-f]{12}\n`).ReplaceAllString(out, "  SHA12\n")
