@@ -78,7 +78,7 @@ func builtinError(name, what string) error { return &BuiltinError{Name: name, Re
 // CreateWarninglist stores a new administrator's list and puts it in force. Its entries are
 // validated strictly (warninglist.Build): an error wrapping *warninglist.EntriesError names
 // every bad entry, and nothing is stored. A list of that name already existing, built in or
-// not, is ErrConflict. New indicators are flagged against the list at once.
+// not, is ErrConflict. Stored and new indicators are flagged against the list at once (Reflag).
 func (s *Store) CreateWarninglist(ctx context.Context, spec warninglist.Spec) (*warninglist.List, error) {
 	l, err := warninglist.Build(spec)
 	if err != nil {
@@ -105,6 +105,7 @@ func (s *Store) CreateWarninglist(ctx context.Context, spec warninglist.Spec) (*
 		return nil, err
 	}
 	s.inForce(l)
+	s.reflag(ctx)
 	return l, nil
 }
 
@@ -172,13 +173,13 @@ func (s *Store) ChangeWarninglist(ctx context.Context, name string, c Warninglis
 		return nil, err
 	}
 	s.inForce(out)
+	s.reflag(ctx)
 	return s.wl.Get(name), nil
 }
 
 // AddWarninglist stores an administrator's list, replacing the entries and description of
 // one of the same name, and puts it in force. Its entries are validated strictly, as by
-// CreateWarninglist. New indicators are flagged against it; existing ones when next
-// reported.
+// CreateWarninglist. Stored and new indicators are flagged against it at once.
 func (s *Store) AddWarninglist(ctx context.Context, name, description string, entries []string) (*warninglist.List, error) {
 	if b := s.wl.Get(name); b != nil && b.Builtin {
 		return nil, builtinError(name, "it cannot be replaced")
@@ -212,8 +213,14 @@ func (s *Store) RemoveWarninglist(ctx context.Context, name string) error {
 	s.wlMu.Lock()
 	s.wl.Remove(name)
 	s.wlMu.Unlock()
+	s.reflag(ctx)
 	return nil
 }
+
+// reflag runs Reflag after a list changed. The change is committed by then and the flags are
+// derived data, so a failure is not the change's: what it missed is flagged when the
+// indicator is next reported.
+func (s *Store) reflag(ctx context.Context) { _, _ = s.Reflag(ctx) }
 
 // RefreshWarninglists brings the lists in force up to date with the database, if another
 // process changed them since they were last read.

@@ -200,3 +200,64 @@ func TestWarninglistsSeenAcrossProcesses(t *testing.T) {
 		t.Fatalf("after RefreshWarninglists: %v", got)
 	}
 }
+
+// TestReflagStoredIndicators: an indicator stored before a list changed is flagged when the
+// list takes its value, unflagged when the entry (or the list) goes, and other indicators are
+// left alone.
+func TestReflagStoredIndicators(t *testing.T) {
+	s, _ := newTestStore(t)
+	c := newCommunity(t, s)
+	ctx := context.Background()
+	ids := map[string]string{}
+	for _, v := range []string{"45.9.148.7", "45.9.149.7", "portal.acme-energy.com"} {
+		res, _, err := s.CreateIndicator(ctx, c.acme, intel.Input{Value: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[v] = res.IndicatorID
+	}
+	flags := func() map[string][]string {
+		out := map[string][]string{}
+		for v, id := range ids {
+			ind, err := s.Indicator(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[v] = ind.Warninglists
+		}
+		return out
+	}
+	steps := []struct {
+		name   string
+		change func() error
+		want   map[string][]string
+	}{
+		{"a community asset added", func() error {
+			_, err := s.ChangeWarninglist(ctx, warninglist.CommunityAssets, WarninglistChange{Add: []string{"45.9.148.0/24"}})
+			return err
+		}, map[string][]string{"45.9.148.7": {warninglist.CommunityAssets}}},
+		{"a list of the admins' own", func() error {
+			_, err := s.CreateWarninglist(ctx, warninglist.Spec{Name: "members", Entries: []string{"*.acme-energy.com", "45.9.148.7"}})
+			return err
+		}, map[string][]string{"45.9.148.7": {warninglist.CommunityAssets, "members"}, "portal.acme-energy.com": {"members"}}},
+		{"the community asset removed", func() error {
+			_, err := s.ChangeWarninglist(ctx, warninglist.CommunityAssets, WarninglistChange{Remove: []string{"45.9.148.0/24"}})
+			return err
+		}, map[string][]string{"45.9.148.7": {"members"}, "portal.acme-energy.com": {"members"}}},
+		{"the admins' list removed", func() error { return s.RemoveWarninglist(ctx, "members") }, map[string][]string{}},
+	}
+	for _, st := range steps {
+		if err := st.change(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got := flags()
+		for v := range ids {
+			if !slices.Equal(got[v], st.want[v]) && (len(got[v]) != 0 || len(st.want[v]) != 0) {
+				t.Errorf("%s: %s flagged %v, want %v", st.name, v, got[v], st.want[v])
+			}
+		}
+	}
+	if n, err := s.Reflag(ctx); err != nil || n != 0 {
+		t.Fatalf("Reflag with nothing changed: %d %v, want 0", n, err)
+	}
+}
