@@ -20,20 +20,8 @@ type Org struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// ValidSlug reports whether s may be an organisation id or a playbook name: 1–63 lower-case
-// letters, digits and hyphens, starting with a letter or digit.
-func ValidSlug(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// ValidSlug reports whether s may be an organisation id or a playbook name (intel.ValidSlug).
+func ValidSlug(s string) bool { return intel.ValidSlug(s) }
 
 // CreateOrg adds an organisation with a fresh pseudonym; ErrConflict when id exists.
 func (s *Store) CreateOrg(ctx context.Context, id, name string) (Org, error) {

@@ -138,20 +138,9 @@ type Spec struct {
 	Entries     []string
 }
 
-// ValidName reports whether s may name a list: 1 to 63 lower-case letters, digits and
-// hyphens, starting with a letter or digit (it appears in URLs and in refusal reasons).
-func ValidName(s string) bool {
-	if s == "" || len(s) > 63 || s[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
+// ValidName reports whether s may name a list (intel.ValidSlug): it appears in URLs and in
+// refusal reasons.
+func ValidName(s string) bool { return intel.ValidSlug(s) }
 
 // Build makes an administrator's list from spec, strictly: the name must be valid, and every
 // entry valid and of the list's entry type. It reports every refused entry (field

@@ -119,44 +119,40 @@ var envVars = []struct {
 	{"RAMPART_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"RAMPART_TEMPORAL_ADDRESS", func(c *Config, v string) error { c.Temporal.Address = v; return nil }},
 	{"RAMPART_TEMPORAL_NAMESPACE", func(c *Config, v string) error { c.Temporal.Namespace = v; return nil }},
-	{"RAMPART_TEMPORAL_PORT", func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("want a port number: %w", err)
-		}
-		c.Temporal.Port = n
-		return nil
-	}},
-	{"RAMPART_TEMPORAL_TLS", func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return fmt.Errorf("want true or false: %w", err)
-		}
-		c.Temporal.TLS.Enabled = b
-		return nil
-	}},
+	{"RAMPART_TEMPORAL_PORT", intVar(func(c *Config, n int64) { c.Temporal.Port = int(n) }, "a port number")},
+	{"RAMPART_TEMPORAL_TLS", boolVar(func(c *Config, b bool) { c.Temporal.TLS.Enabled = b })},
 	{"RAMPART_TEMPORAL_TLS_CA_FILE", func(c *Config, v string) error { c.Temporal.TLS.CAFile = v; return nil }},
 	{"RAMPART_TEMPORAL_TLS_CERT_FILE", func(c *Config, v string) error { c.Temporal.TLS.CertFile = v; return nil }},
 	{"RAMPART_TEMPORAL_TLS_KEY_FILE", func(c *Config, v string) error { c.Temporal.TLS.KeyFile = v; return nil }},
 	{"RAMPART_TEMPORAL_TLS_SERVER_NAME", func(c *Config, v string) error { c.Temporal.TLS.ServerName = v; return nil }},
 	{"RAMPART_DEMO_PLAYBOOKS", func(c *Config, v string) error { c.DemoPlaybooks = v; return nil }},
 	{"RAMPART_PLUGINS_DIR", func(c *Config, v string) error { c.Plugins.Dir = v; return nil }},
-	{"RAMPART_MAX_BODY_BYTES", func(c *Config, v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fmt.Errorf("want a number of bytes: %w", err)
-		}
-		c.API.MaxBodyBytes = n
-		return nil
-	}},
-	{"RAMPART_DEMO", func(c *Config, v string) error {
+	{"RAMPART_MAX_BODY_BYTES", intVar(func(c *Config, n int64) { c.API.MaxBodyBytes = n }, "a number of bytes")},
+	{"RAMPART_DEMO", boolVar(func(c *Config, b bool) { c.Demo = b })},
+}
+
+// boolVar parses an environment variable's true or false.
+func boolVar(set func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("want true or false: %w", err)
 		}
-		c.Demo = b
+		set(c, b)
 		return nil
-	}},
+	}
+}
+
+// intVar parses an environment variable's whole number; want says what it counts.
+func intVar(set func(*Config, int64), want string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("want %s: %w", want, err)
+		}
+		set(c, n)
+		return nil
+	}
 }
 
 // EnvNames lists the environment variables Load reads, for help texts and docs.
