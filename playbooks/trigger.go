@@ -261,29 +261,15 @@ func article(word string) string {
 	return "a " + word
 }
 
+// inputJSONTypes names the JSON Schema type of each manual input type that differs from it.
+var inputJSONTypes = map[string]string{"int": "integer", "bool": "boolean", "list": "array", "map": "object"}
+
 // valueHasType reports whether literal data v fits an input type.
 func valueHasType(v any, typ string) bool {
-	switch typ {
-	case "string":
-		_, ok := v.(string)
-		return ok
-	case "int":
-		_, ok := v.(int)
-		return ok
-	case "number":
-		switch v.(type) {
-		case int, float64:
-			return true
-		}
-	case "bool":
-		_, ok := v.(bool)
-		return ok
-	case "list":
-		_, ok := v.([]any)
-		return ok
-	case "map":
-		_, ok := v.(map[string]any)
-		return ok
+	if t, ok := inputJSONTypes[typ]; ok {
+		typ = t
+	} else if typ != "string" && typ != "number" {
+		return false
 	}
-	return false
+	return jsonTypeFits(v, typ)
 }

@@ -497,20 +497,29 @@ func elements(b []span, timeout bool) []nftables.SetElement {
 	return els
 }
 
+// open connects, makes sure the table, sets and rules exist, and reads the entries the sets
+// hold; done releases the connection (only when err is nil).
+func (n *nft) open() (c *nftables.Conn, o *nftObjs, have []span, done func(), err error) {
+	c, done, err = n.conn()
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if o, err = n.ensure(c); err == nil {
+		have, err = present(c, o)
+	}
+	if err != nil {
+		done()
+		return nil, nil, nil, nil, err
+	}
+	return c, o, have, done, nil
+}
+
 func (n *nft) block(_ context.Context, prefixes []netip.Prefix, ttl time.Duration, _ string) (int, error) {
-	c, done, err := n.conn()
+	c, o, have, done, err := n.open()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
-	o, err := n.ensure(c)
-	if err != nil {
-		return 0, err
-	}
-	have, err := present(c, o)
-	if err != nil {
-		return 0, err
-	}
 	fresh, again, err := admit(prefixes, have)
 	if err != nil {
 		return 0, err
@@ -548,19 +557,11 @@ func (n *nft) block(_ context.Context, prefixes []netip.Prefix, ttl time.Duratio
 // unblock removes entries as they were blocked: a single address inside a blocked CIDR
 // is not an entry, and unblocking it changes nothing.
 func (n *nft) unblock(_ context.Context, prefixes []netip.Prefix) (int, error) {
-	c, done, err := n.conn()
+	c, o, have, done, err := n.open()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
-	o, err := n.ensure(c)
-	if err != nil {
-		return 0, err
-	}
-	have, err := present(c, o)
-	if err != nil {
-		return 0, err
-	}
 	blocked := make(map[[2]netip.Addr]bool, len(have))
 	for _, s := range have {
 		blocked[s.key()] = true
@@ -576,19 +577,11 @@ func (n *nft) unblock(_ context.Context, prefixes []netip.Prefix) (int, error) {
 }
 
 func (n *nft) list(context.Context) ([]entry, error) {
-	c, done, err := n.conn()
+	_, _, have, done, err := n.open()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	o, err := n.ensure(c)
-	if err != nil {
-		return nil, err
-	}
-	have, err := present(c, o)
-	if err != nil {
-		return nil, err
-	}
 	now := time.Now().UTC().Truncate(time.Second)
 	out := make([]entry, 0, len(have))
 	for _, s := range have {
