@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,29 +10,10 @@ import (
 	"github.com/rampartsec/rampart/playbooks"
 )
 
-func init() {
-	if flag.Lookup("update") == nil { // other test files of the package may define it too
-		flag.Bool("update", false, "rewrite golden files under testdata/")
-	}
-}
-
 // lintGolden compares got with testdata/lint/<name>, or rewrites it with -update.
 func lintGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "lint", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run Lint -update)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden(t, filepath.Join("lint", name), got)
 }
 
 func TestLint(t *testing.T) {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,20 +16,7 @@ import (
 // runsGolden compares got with testdata/runs/<name>, or rewrites it with -update.
 func runsGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "runs", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./internal/cli -run 'PlaybookTest|PrintRun' -update)", err)
-	}
-	if got != string(want) {
-		t.Fatalf("output differs from %s\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden(t, filepath.Join("runs", name), got)
 }
 
 // noAPI clears the environment that would send the runs subcommands through the API: these
