@@ -231,7 +231,15 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 
 // inTx runs f in a transaction, committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return runTx(ctx, s.db, f)
+}
+
+// runTx begins a transaction on db (a pool or one connection), runs f in it, and commits
+// when f returns nil, or rolls back.
+func runTx(ctx context.Context, db interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, f func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("intel store: begin: %w", err)
 	}

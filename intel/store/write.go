@@ -401,16 +401,5 @@ func (s *Store) inBulkTx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000`); err != nil {
 		return fmt.Errorf("intel store: temp_store: %w", err)
 	}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("intel store: begin: %w", err)
-	}
-	if err := f(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("intel store: commit: %w", err)
-	}
-	return nil
+	return runTx(ctx, conn, f)
 }

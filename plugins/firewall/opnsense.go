@@ -115,6 +115,19 @@ func (o *opnSense) live(ctx context.Context) (map[string]bool, error) {
 	return m, nil
 }
 
+// current prunes expired entries and returns the book and the addresses in the alias now.
+func (o *opnSense) current(ctx context.Context) (*book, map[string]bool, error) {
+	b, err := o.prune(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	have, err := o.live(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b, have, nil
+}
+
 // prune deletes expired entries from OPNsense and returns the book.
 func (o *opnSense) prune(ctx context.Context) (*book, error) {
 	b, expired, err := loadBook(o.state, time.Now())
@@ -135,11 +148,7 @@ func (o *opnSense) prune(ctx context.Context) (*book, error) {
 }
 
 func (o *opnSense) block(ctx context.Context, addrs []netip.Prefix, ttl time.Duration, comment string) (int, error) {
-	b, err := o.prune(ctx)
-	if err != nil {
-		return 0, err
-	}
-	have, err := o.live(ctx)
+	b, have, err := o.current(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -159,11 +168,7 @@ func (o *opnSense) block(ctx context.Context, addrs []netip.Prefix, ttl time.Dur
 }
 
 func (o *opnSense) unblock(ctx context.Context, addrs []netip.Prefix) (int, error) {
-	b, err := o.prune(ctx)
-	if err != nil {
-		return 0, err
-	}
-	have, err := o.live(ctx)
+	b, have, err := o.current(ctx)
 	if err != nil {
 		return 0, err
 	}
