@@ -206,10 +206,7 @@ func (p *pihole) sinkhole(ctx context.Context, add []entry) (int, error) {
 		} else if _, err := p.remove(ctx, old); err != nil {
 			return 0, err
 		}
-		kind, name := "exact", e.Domain
-		if e.Subdomains {
-			kind, name = "regex", regexFor(e.Domain)
-		}
+		kind, name := denyItem(e)
 		g := group{kind, comment(e)}
 		batches[g] = append(batches[g], name)
 	}
@@ -238,11 +235,17 @@ func (p *pihole) sinkhole(ctx context.Context, add []entry) (int, error) {
 	return n, nil
 }
 
-func (p *pihole) remove(ctx context.Context, e entry) (bool, error) {
-	kind, name := "exact", e.Domain
+// denyItem is the deny list (exact or regex) and the item an entry is in Pi-hole: a regex
+// when it covers the subdomains.
+func denyItem(e entry) (kind, name string) {
 	if e.Subdomains {
-		kind, name = "regex", regexFor(e.Domain)
+		return "regex", regexFor(e.Domain)
 	}
+	return "exact", e.Domain
+}
+
+func (p *pihole) remove(ctx context.Context, e entry) (bool, error) {
+	kind, name := denyItem(e)
 	_, err := p.do(ctx, http.MethodDelete, "/api/domains/deny/"+kind+"/"+url.PathEscape(name), nil, []int{204})
 	return err == nil, err
 }
